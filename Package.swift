@@ -1,0 +1,79 @@
+// swift-tools-version: 6.1
+//
+// ltx-audio: text to finished, release-ready audio.
+//
+// Module direction (A -> B means B imports A):
+//   AudioCore -> DSP -> Mastering -> LTXAudioApp -> ltx-audio
+//   AudioCore + CSndFile + CSampleRate -> AudioIO -> LTXAudioApp
+//   FalClient -> LTXAudioApp
+// CEBUR128 (libebur128) is a test-only oracle and a benchmark baseline; no product links it.
+import PackageDescription
+
+let package = Package(
+    name: "ltx-audio",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "ltx-audio", targets: ["ltx-audio"]),
+        .library(name: "AudioCore", targets: ["AudioCore"]),
+        .library(name: "DSP", targets: ["DSP"]),
+        .library(name: "AudioIO", targets: ["AudioIO"]),
+        .library(name: "Mastering", targets: ["Mastering"]),
+        .library(name: "FalClient", targets: ["FalClient"]),
+        .library(name: "CEBUR128", targets: ["CEBUR128"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.0"),
+        .package(url: "https://github.com/apple/swift-numerics", from: "1.1.0"),
+    ],
+    targets: [
+        // Thin shims over the C libraries (Debian: libsndfile1-dev, libsamplerate0-dev, libebur128-dev).
+        .systemLibrary(
+            name: "CSndFile", pkgConfig: "sndfile",
+            providers: [.apt(["libsndfile1-dev"]), .brew(["libsndfile"])]),
+        .systemLibrary(
+            name: "CSampleRate", pkgConfig: "samplerate",
+            providers: [.apt(["libsamplerate0-dev"]), .brew(["libsamplerate"])]),
+        .systemLibrary(
+            name: "CEBUR128", pkgConfig: "libebur128",
+            providers: [.apt(["libebur128-dev"]), .brew(["libebur128"])]),
+
+        // Value types and protocols; standard library (and swift-numerics' RealModule) only.
+        .target(name: "AudioCore", dependencies: [.product(name: "RealModule", package: "swift-numerics")]),
+        // Measurement and processing kernels; no I/O, no Foundation, no C (RealModule for math).
+        .target(
+            name: "DSP",
+            dependencies: ["AudioCore", .product(name: "RealModule", package: "swift-numerics")]),
+        // libsndfile decoding/encoding and the libsamplerate resampler.
+        .target(name: "AudioIO", dependencies: ["AudioCore", "CSndFile", "CSampleRate"]),
+        // Stages, the pipeline, presets and reports; never touches files.
+        .target(name: "Mastering", dependencies: ["AudioCore", "DSP"]),
+        // The fal.ai queue client: HTTP, JSON, retries, downloads; no audio.
+        .target(
+            name: "FalClient",
+            dependencies: [
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]),
+        // Command logic shared by the executable and its tests.
+        .target(
+            name: "LTXAudioApp",
+            dependencies: ["AudioCore", "DSP", "AudioIO", "Mastering", "FalClient"]),
+        .executableTarget(
+            name: "ltx-audio",
+            dependencies: [
+                "LTXAudioApp",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+
+        // Signal generators and tolerance helpers for the tests.
+        .target(name: "TestSupport", dependencies: ["AudioCore"], path: "Tests/TestSupport"),
+
+        .testTarget(name: "AudioCoreTests", dependencies: ["AudioCore", "TestSupport"]),
+        .testTarget(name: "AudioIOTests", dependencies: ["AudioIO", "TestSupport"]),
+        .testTarget(name: "MasteringTests", dependencies: ["Mastering", "TestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["ltx-audio", "AudioIO", "TestSupport"]),
+    ]
+)

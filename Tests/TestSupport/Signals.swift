@@ -1,0 +1,1 @@
+// Signal generators and tolerance helpers for the tests.
