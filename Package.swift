@@ -71,9 +71,23 @@ let package = Package(
         // Signal generators and tolerance helpers for the tests.
         .target(name: "TestSupport", dependencies: ["AudioCore"], path: "Tests/TestSupport"),
 
+        // A fake fal.ai queue server on 127.0.0.1 for the client and CLI tests (swift-nio).
+        .target(
+            name: "FakeFalServer",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            path: "Tests/FakeFalServer"),
+
         .testTarget(name: "AudioCoreTests", dependencies: ["AudioCore", "TestSupport"]),
+        .testTarget(name: "DSPTests", dependencies: ["DSP", "TestSupport"]),
+        // Compares the project's meter with libebur128 (test-only oracle).
+        .testTarget(name: "LoudnessOracleTests", dependencies: ["DSP", "AudioIO", "CEBUR128", "TestSupport"]),
+        .testTarget(name: "FalClientTests", dependencies: ["FalClient", "FakeFalServer"]),
         .testTarget(name: "AudioIOTests", dependencies: ["AudioIO", "TestSupport"]),
         .testTarget(name: "MasteringTests", dependencies: ["Mastering", "TestSupport"]),
-        .testTarget(name: "CLITests", dependencies: ["ltx-audio", "AudioIO", "TestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["ltx-audio", "AudioIO", "DSP", "FakeFalServer", "TestSupport"]),
     ]
 )

@@ -1,0 +1,1 @@
+// A fake fal.ai queue server for tests.
