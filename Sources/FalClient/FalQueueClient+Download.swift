@@ -215,7 +215,7 @@ final class TempFile: @unchecked Sendable {
         var lastErrno: Int32 = 0
         for _ in 0..<8 {
             let candidate = dir + ".ltx-audio-\(UInt64.random(in: 0...UInt64.max) & 0xFFFF_FFFF_FFFF).part"
-            let f = open(candidate, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+            let f = open(candidate, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
             if f >= 0 {
                 path = candidate
                 fd = f

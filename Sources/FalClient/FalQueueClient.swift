@@ -80,7 +80,6 @@ public final class FalQueueClient: Sendable {
             responseURL: pick(answer.response_url, built.responseURL),
             cancelURL: pick(answer.cancel_url, built.cancelURL))
         events?(.submitted(requestID: h.requestID))
-        if let p = answer.queue_position { events?(.queued(position: p)) }
         return h
     }
 
@@ -190,7 +189,7 @@ public final class FalQueueClient: Sendable {
         }
         guard r.status == 200 else {
             let e = httpError(r, operation: "fetching the result", requestID: handle.requestID)
-            if e.code == .unauthorized || e.code == .rateLimited || r.status >= 500 && r.headers.first(name: "x-fal-request-id") == nil {
+            if e.code == .unauthorized || e.code == .rateLimited || isIngressError(r) {
                 throw e
             }
             throw FalError(.jobFailed, e.message, requestID: handle.requestID, httpStatus: r.status, field: e.field)

@@ -5,7 +5,7 @@ package struct HTTPURL: Sendable, Hashable, CustomStringConvertible {
     package let scheme: String
     package let host: String
     package let port: Int
-    /// The path, percent-encoded as given, always starting with `/` (may be just `/`).
+    /// The path, percent-encoded as given (empty, or starting with `/`).
     package let path: String
     /// The query without `?`, if any.
     package let query: String?
@@ -20,7 +20,7 @@ package struct HTTPURL: Sendable, Hashable, CustomStringConvertible {
         self.host = host.lowercased()
         self.port = c.port ?? (scheme == "https" ? 443 : 80)
         let p = c.percentEncodedPath
-        self.path = p.isEmpty ? "/" : p
+        self.path = p == "/" ? "" : p
         self.query = c.percentEncodedQuery
     }
 
@@ -48,7 +48,7 @@ package struct HTTPURL: Sendable, Hashable, CustomStringConvertible {
         var p = path
         while p.hasSuffix("/") { p.removeLast() }
         for s in segments { p += "/" + s }
-        return HTTPURL(scheme: scheme, host: host, port: port, path: p.isEmpty ? "/" : p, query: query)
+        return HTTPURL(scheme: scheme, host: host, port: port, path: p, query: query)
     }
 
     /// This URL with its query replaced.
