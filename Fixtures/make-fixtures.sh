@@ -35,4 +35,27 @@ head -c 6000 speech-22k-mono.wav > bad/truncated.wav
 : > bad/empty.wav
 printf 'This is not audio, only text with a .wav name.\n' > bad/not-audio.wav
 
-ls -l *.wav *.flac *.mp3 *.ogg bad/
+# 5. The manifest: origin and expected properties of each file (read by people and tests).
+entry() {  # name origin leading_silence_s trailing_silence_s
+  printf '    {"file": "%s", "origin": "%s", "sample_rate": %s, "channels": %s, "frames": %s, "leading_silence_s": %s, "trailing_silence_s": %s}' \
+    "$1" "$2" "$(soxi -r "$1")" "$(soxi -c "$1")" "$(soxi -s "$1")" "$3" "$4"
+}
+{
+  echo '{'
+  echo '  "made_by": "Fixtures/make-fixtures.sh",'
+  echo '  "good": ['
+  entry ltx-like-24k-stereo.wav "espeak-ng en-us speech, sox: 24 kHz stereo 16-bit, peak -9 dBFS, padded" 0.6 0.8; echo ,
+  entry speech-22k-mono.wav "espeak-ng en-gb speech, sox: 22.05 kHz mono 16-bit, peak -6 dBFS" 0 0; echo ,
+  entry music-44k-stereo.flac "sox synth: plucked G chord and a noise tick, 44.1 kHz stereo, peak -3 dBFS" 0 0; echo ,
+  entry music-44k-stereo.mp3 "the FLAC clip through sox/LAME at 128 kbit/s (frames include codec padding)" 0 0; echo ,
+  entry music-44k-stereo.ogg "the FLAC clip through sox/libvorbis quality 3" 0 0; echo
+  echo '  ],'
+  echo '  "bad": ['
+  echo '    {"file": "bad/truncated.wav", "origin": "first 6000 bytes of speech-22k-mono.wav", "expected_error": "truncated"},'
+  echo '    {"file": "bad/empty.wav", "origin": "zero bytes", "expected_error": "empty"},'
+  echo '    {"file": "bad/not-audio.wav", "origin": "a line of text", "expected_error": "notAudio"}'
+  echo '  ]'
+  echo '}'
+} > manifest.json
+
+ls -l *.wav *.flac *.mp3 *.ogg bad/ manifest.json
