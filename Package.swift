@@ -86,7 +86,7 @@ let package = Package(
         // Compares the project's meter with libebur128 (test-only oracle).
         .testTarget(name: "LoudnessOracleTests", dependencies: ["DSP", "AudioIO", "CEBUR128", "TestSupport"]),
         .testTarget(name: "FalClientTests", dependencies: ["FalClient", "FakeFalServer"]),
-        .testTarget(name: "AudioIOTests", dependencies: ["AudioIO", "TestSupport"]),
+        .testTarget(name: "AudioIOTests", dependencies: ["AudioIO", "Mastering", "TestSupport"]),
         .testTarget(name: "MasteringTests", dependencies: ["Mastering", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["ltx-audio", "AudioIO", "DSP", "FakeFalServer", "TestSupport"]),
     ]
