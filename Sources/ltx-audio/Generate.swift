@@ -132,7 +132,8 @@ struct Generate: AsyncParsableCommand {
         plan.timeout = timeout.map { .milliseconds(Int($0 * 1000)) }
         plan.masterExtension = (try? GenerationMastering.outputExtension(mastering)) ?? "wav"
         let service = GenerationService(client: client, journal: .standard(), progress: progress, masterer: masterer)
-        let reports = await Interrupts.run(progress: progress) { await service.generate(plan) }
+        let finalPlan = plan
+        let reports = await Interrupts.run(progress: progress) { await service.generate(finalPlan) }
         await client.shutdown()
         GenerationOutput.print(reports, json: json)
         if let code = GenerationOutput.exitCode(reports) { throw ExitCode(code) }

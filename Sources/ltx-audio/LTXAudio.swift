@@ -11,5 +11,5 @@ struct LTXAudio: AsyncParsableCommand {
             64 usage error.
             """,
         version: LTXAudioVersion.version,
-        subcommands: [Master.self])
+        subcommands: [Master.self, Generate.self, Resume.self, Requests.self])
 }
