@@ -122,6 +122,9 @@ private final class CLIWorld: @unchecked Sendable {
         #expect(w.outFiles == ["rain.original.wav", "rain.wav"])
         let info = try SoundFileReader(path: w.out + "/rain.wav").info
         #expect(info.frameCount > 0)
+        let comment = info.tags[.comment] ?? ""
+        #expect(comment.contains("rain on a tin roof") && comment.contains("seed: 7") && comment.contains(w.server.jobIDs.first ?? "?"))
+        #expect(info.tags[.title] == "rain on a tin roof")
         let body = try #require(w.server.requests(.submit).first).bodyText
         #expect(body.contains(#""num_frames":49"#) && body.contains(#""seed":7"#))
         let entry = try #require(try w.journal().first)
