@@ -313,8 +313,6 @@ public final class FalQueueClient: Sendable {
             if let body {
                 request.headers.add(name: "Content-Type", value: "application/json")
                 request.body = .bytes(ByteBuffer(bytes: body))
-            } else if method == .PUT || method == .POST {
-                request.headers.add(name: "Content-Length", value: "0")
             }
             let response: RawResponse
             do {

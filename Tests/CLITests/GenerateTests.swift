@@ -57,7 +57,7 @@ private final class CLIWorld: @unchecked Sendable {
     /// Starts the binary in the background, stderr to a file (for interrupt tests).
     func spawn(_ args: [String]) throws -> (Process, String) {
         let errPath = root + "/spawn-stderr.txt"
-        FileManager.default.createFile(atPath: errPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: errPath, contents: nil)
         let p = Process()
         p.executableURL = URL(fileURLWithPath: LTXAudioBinary.path)
         p.arguments = args + ["--queue-url", server.baseURL]
@@ -325,7 +325,7 @@ private final class CLIWorld: @unchecked Sendable {
     @Test func existingOutputIsRefusedBeforePaying() async throws {
         let w = try await CLIWorld()
         defer { Task { await w.close() } }
-        FileManager.default.createFile(atPath: w.out + "/x.wav", contents: Data("mine".utf8))
+        _ = FileManager.default.createFile(atPath: w.out + "/x.wav", contents: Data("mine".utf8))
         let r = try w.run(["generate", "x", "-o", w.out + "/x.wav"])
         #expect(r.status == 1)
         #expect(r.stderr.contains("already exists"))

@@ -114,7 +114,7 @@ import Testing
         sc.audio = smallWAV()
         try await Harness.with(sc) { h in
             let out = try await completedOutput(h)
-            FileManager.default.createFile(atPath: h.outDir + "/g.wav", contents: Data("keep me".utf8))
+            _ = FileManager.default.createFile(atPath: h.outDir + "/g.wav", contents: Data("keep me".utf8))
             _ = await h.expectError(.fileExists) {
                 _ = try await h.client.download(out.audio, into: h.outDir, naming: { "g.\($0.fileExtension)" })
             }

@@ -285,7 +285,7 @@ import Testing
             let handle = try await h.client.submit(.ltxTextToAudio, input: Harness.input)
             let events = h.events
             let client = h.client
-            let waiter = Task { try await client.waitForCompletion(handle, events: events.handler) }
+            let waiter = Task { _ = try await client.waitForCompletion(handle, events: events.handler) }
             while h.server.requests(.status).count < 3 { try await Task.sleep(for: .milliseconds(5)) }
             waiter.cancel()
             let outcome = try await h.client.cancel(handle)
