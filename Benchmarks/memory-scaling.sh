@@ -3,7 +3,7 @@
 #
 # Usage: Benchmarks/memory-scaling.sh [options]
 #
-# Synthesises a 10-minute and a 60-minute 48 kHz stereo 16-bit WAV (sox: band-limited
+# Synthesises a 10-minute and a 60-minute 48 kHz (--input-rate) stereo 16-bit WAV (sox: band-limited
 # pink noise with a syllable-rate tremolo, in 7 s phrases at two levels separated by
 # silent gaps) in a temp dir, masters each with
 #   ltx-audio master IN -o OUT.flac --overwrite --preset streaming --sample-rate 48000
@@ -19,6 +19,8 @@
 #
 # Options:
 #   --minutes "A B"   input lengths in minutes (default "10 60")
+#   --input-rate HZ   sample rate of the synthesised inputs (default 48000; e.g. 24000
+#                     so that the resampler runs too: at 48000 in and out it may not)
 #   --tolerance MIB   allowed peak-RSS difference (default 20)
 #   --tmpdir DIR      where the inputs and outputs go (default $TMPDIR or /tmp);
 #                     needs about 7 MB per minute of the longest input, checked first
@@ -36,11 +38,12 @@ usage() { sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "${BASH_SOURCE[0
 log() { printf 'memory-scaling: %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 2; }
 
-minutes="10 60" tolerance=20 install=1 tmpbase=${TMPDIR:-/tmp}
+minutes="10 60" rate=48000 tolerance=20 install=1 tmpbase=${TMPDIR:-/tmp}
 while (($#)); do
   case $1 in
     --minutes) minutes=${2:?}; shift 2 ;;
     --tolerance) tolerance=${2:?}; shift 2 ;;
+    --input-rate) rate=${2:?}; shift 2 ;;
     --tmpdir) tmpbase=${2:?}; shift 2 ;;
     --no-install) install=0; shift ;;
     -h|--help) usage; exit 0 ;;
@@ -51,6 +54,7 @@ read -r -a lengths <<<"$minutes"
 ((${#lengths[@]} >= 2)) || die "--minutes wants at least two lengths"
 for m in "${lengths[@]}"; do [[ $m =~ ^[1-9][0-9]*$ ]] || die "--minutes wants whole minutes, got $m"; done
 [[ $tolerance =~ ^[0-9]+$ ]] || die "--tolerance wants whole MiB"
+[[ $rate =~ ^[1-9][0-9]*$ ]] || die "--input-rate wants Hz"
 
 if [[ -z ${LTX_AUDIO_BIN:-} ]]; then
   LTX_AUDIO_BIN=$repo/.build/release/ltx-audio
@@ -67,10 +71,10 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
-# ---- disk space: input 48000*2*2 B/s, output up to 24-bit FLAC of noise ~ 48000*2*3 B/s
+# ---- disk space: input rate*2*2 B/s, output up to 24-bit FLAC of noise ~ 48000*2*3 B/s
 longest=$(printf '%s\n' "${lengths[@]}" | sort -n | tail -1)
 shortest=$(printf '%s\n' "${lengths[@]}" | sort -n | head -1)
-need_mb=$(( longest * 60 * 48000 * 2 * (2 + 3) / 1000000 * 11 / 10 + 200 ))
+need_mb=$(( longest * 60 * (rate * 2 * 2 + 48000 * 2 * 3) / 1000000 * 11 / 10 + 200 ))
 mkdir -p "$tmpbase"
 free_mb=$(df -Pm "$tmpbase" | awk 'NR==2 {print $4}')
 ((free_mb >= need_mb)) || die "$tmpbase has $free_mb MB free; a $longest-minute run needs about $need_mb MB (use --tmpdir)"
@@ -111,8 +115,8 @@ run_ltx() { # run_ltx IN OUT QUALITY
 # One 20 s block: a 7 s phrase peaking at -6 dBFS, 3 s of silence, a 7 s phrase 8 dB
 # quieter, 3 s of silence; repeated to the wanted length.
 log "synthesising the 20 s building block"
-sox -q -n -r 48000 -c 2 -b 16 "$work/a.wav" synth 7 pinknoise sinc 120-5000 tremolo 4.3 85 gain -n -6 pad 0 3
-sox -q -n -r 48000 -c 2 -b 16 "$work/b.wav" synth 7 pinknoise sinc 150-4000 tremolo 3.7 90 gain -n -14 pad 0 3
+sox -q -n -r "$rate" -c 2 -b 16 "$work/a.wav" synth 7 pinknoise sinc 120-5000 tremolo 4.3 85 gain -n -6 pad 0 3
+sox -q -n -r "$rate" -c 2 -b 16 "$work/b.wav" synth 7 pinknoise sinc 150-4000 tremolo 3.7 90 gain -n -14 pad 0 3
 sox -q "$work/a.wav" "$work/b.wav" "$work/block.wav"
 
 declare -A WALL RSS
@@ -153,7 +157,7 @@ done
 mib() { awk -v k="$1" 'BEGIN {printf "%.1f", k / 1024}'; }
 echo "## ltx-audio peak memory vs input length ($(date -u '+%Y-%m-%d %H:%M UTC'))"
 echo
-echo "- inputs: 48 kHz stereo 16-bit WAV, synthetic speech-like noise with gaps; output 48 kHz FLAC; one run each"
+echo "- inputs: $rate Hz stereo 16-bit WAV, synthetic speech-like noise with gaps; output 48 kHz FLAC; one run each"
 echo "- measured with GNU time (%e wall s, %M peak RSS); $(nproc) cores, load average $(cut -d' ' -f1 /proc/loadavg) at the end"
 echo "- ltx-audio $("$LTX_AUDIO_BIN" --version 2>/dev/null || echo '?') ($LTX_AUDIO_BIN, built $(date -u -r "$LTX_AUDIO_BIN" '+%Y-%m-%d %H:%M UTC')); options: ${ow[*]} ${opts[*]}"
 for n in "${notes[@]+"${notes[@]}"}"; do echo "- **note**: $n"; done
