@@ -13,9 +13,11 @@
 #   libsamplerate     alone: a small C program (source below) that reads the whole
 #                     clip, converts it with one src_simple call (one thread) and
 #                     writes 24-bit FLAC; it also reports the converter's own time.
-# Each tool gets a warm-up run, then --runs measured runs (round robin). Wall time
-# is time.perf_counter around posix_spawn/wait4; peak RSS is wait4's ru_maxrss
-# (largest single process of the tool's process tree, as GNU time reports it).
+# Each tool gets a warm-up run, then --runs measured runs (round robin), each under
+# a small C launcher (source below, like GNU time but with ns timing): wall time is
+# CLOCK_MONOTONIC around fork/exec/wait4, CPU time is wait4's user+sys (tool and its
+# children), peak RSS is wait4's ru_maxrss (the largest single process of the tool's
+# process tree, not their sum; floor ~1 MiB, the launcher's own).
 # Prints a Markdown table (medians, ratios to ffmpeg-normalize) and the two derived
 # checks of issue 4 on stdout; progress goes to stderr.
 #
@@ -141,8 +143,44 @@ int main(int argc, char **argv) {
   return 0;
 }
 EOF
-log "compiling the libsamplerate-alone program"
+cat >"$work/measure.c" <<'EOF'
+/* measure OUTFILE ERRFILE CMD ARGS...: run CMD (stdin /dev/null, stdout/stderr to the
+   files), print "<exit> <wall s> <cpu s> <peak RSS KiB>" on stdout. A small C parent,
+   so that the child's ru_maxrss does not start from a big parent's (fork copies it). */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+int main(int argc, char **argv) {
+  if (argc < 4) { fprintf(stderr, "usage: measure OUT ERR CMD...\n"); return 64; }
+  struct timespec a, b;
+  clock_gettime(CLOCK_MONOTONIC, &a);
+  pid_t pid = fork();
+  if (pid < 0) { perror("fork"); return 71; }
+  if (pid == 0) {
+    int i = open("/dev/null", O_RDONLY), o = open(argv[1], O_WRONLY | O_CREAT | O_TRUNC, 0644),
+        e = open(argv[2], O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (i < 0 || o < 0 || e < 0) _exit(126);
+    dup2(i, 0); dup2(o, 1); dup2(e, 2);
+    execvp(argv[3], argv + 3);
+    _exit(127);
+  }
+  int st; struct rusage ru;
+  if (wait4(pid, &st, 0, &ru) < 0) { perror("wait4"); return 71; }
+  clock_gettime(CLOCK_MONOTONIC, &b);
+  int code = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+  printf("%d %.6f %.6f %ld\n", code, (b.tv_sec - a.tv_sec) + (b.tv_nsec - a.tv_nsec) * 1e-9,
+         ru.ru_utime.tv_sec + ru.ru_stime.tv_sec + (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1e-6, ru.ru_maxrss);
+  return 0;
+}
+EOF
+log "compiling the libsamplerate-alone and measure programs"
 gcc -O2 -o "$work/src-alone" "$work/src-alone.c" -lsamplerate -lsndfile
+gcc -O2 -o "$work/measure" "$work/measure.c"
 
 # ---- input ----------------------------------------------------------------
 clip=$input
@@ -170,12 +208,12 @@ if ((${#missing[@]})); then
   log "$ltx_note"
 fi
 
-export CT_WORK=$work CT_CLIP=$clip CT_OUT=$out CT_RUNS=$runs CT_WARMUP=$warmup CT_FFN=$ffn CT_SRC=$work/src-alone \
+export CT_MEASURE=$work/measure CT_WORK=$work CT_CLIP=$clip CT_OUT=$out CT_RUNS=$runs CT_WARMUP=$warmup CT_FFN=$ffn CT_SRC=$work/src-alone \
   CT_LTX=$LTX_AUDIO_BIN CT_LTX_OPTS="${ltx_opts[*]}" CT_LTX_OW=$ow CT_LTX_Q=$ltx_quality CT_LTX_NOTE=$ltx_note \
   CT_INPUT=$input CT_LONG=$long
 
 python3 - <<'PY'
-import json, os, re, statistics as st, subprocess, sys, time
+import os, re, statistics as st, subprocess, sys, time
 
 E = os.environ
 clip, out = E["CT_CLIP"], E["CT_OUT"]
@@ -191,18 +229,16 @@ def soxi(flag, path):
 dur = float(soxi("-D", clip)); sr = int(soxi("-r", clip)); ch = int(soxi("-c", clip))
 
 def spawn(cmd, tag):
-    """Run cmd; return (exit code, wall s, peak RSS KiB, stdout, stderr)."""
+    """Run cmd under the measure program; return (exit code, wall s, peak RSS KiB, stdout,
+    stderr) and set last_cpu (user+sys s of cmd and its children)."""
+    global last_cpu
     so, se = os.path.join(E["CT_WORK"], f"{tag}.stdout"), os.path.join(E["CT_WORK"], f"{tag}.stderr")
-    fa = [(os.POSIX_SPAWN_OPEN, 0, "/dev/null", os.O_RDONLY, 0),
-          (os.POSIX_SPAWN_OPEN, 1, so, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644),
-          (os.POSIX_SPAWN_OPEN, 2, se, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)]
-    t0 = time.perf_counter()
-    pid = os.posix_spawnp(cmd[0], cmd, dict(E), file_actions=fa)
-    _, status, ru = os.wait4(pid, 0)
-    t1 = time.perf_counter()
+    m = subprocess.run([E["CT_MEASURE"], so, se] + cmd, capture_output=True, text=True, check=True).stdout.split()
+    rc, wall, last_cpu, rss = int(m[0]), float(m[1]), float(m[2]), int(m[3])
     with open(so) as f: o = f.read()
     with open(se) as f: e = f.read()
-    return os.waitstatus_to_exitcode(status), t1 - t0, ru.ru_maxrss, o, e
+    if rc == 127 and not e: e = f"cannot run {cmd[0]}"
+    return rc, wall, rss, o, e
 
 # ---- tools ----
 tools = []  # dicts: name, cmd, ref_ms, ref_mib
@@ -230,7 +266,7 @@ for q in ["best", "medium", "fast"]:
 
 # ---- warm-up (and ltx-audio option fallback) ----
 for t in tools:
-    t.update(wall=[], rss=[], src_ms=[], failed=None)
+    t.update(wall=[], rss=[], cpu=[], src_ms=[], failed=None)
     for i in range(max(warmup, 1) if t["key"].startswith("ltx") else warmup):
         rc, *_ , err = spawn(t["cmd"], t["key"])
         while rc == 64 and t["key"].startswith("ltx") and ltx_base:
@@ -262,7 +298,7 @@ for r in range(runs):
         if rc != 0:
             t["failed"] = f"exit {rc}: " + " ".join(err.strip().splitlines()[-1:])[:200]
             log(f"{t['name']} failed: {t['failed']}"); continue
-        t["wall"].append(wall * 1e3); t["rss"].append(rss / 1024)
+        t["wall"].append(wall * 1e3); t["rss"].append(rss / 1024); t["cpu"].append(last_cpu * 1e3)
         m = re.search(r"src_ms ([0-9.]+)", so)
         if m: t["src_ms"].append(float(m.group(1)))
 load1 = os.getloadavg()
@@ -270,7 +306,7 @@ load1 = os.getloadavg()
 def med(xs): return st.median(xs) if xs else float("nan")
 by = {t["key"]: t for t in tools}
 for t in tools:
-    t["mw"], t["mr"], t["ms"] = med(t["wall"]), med(t["rss"]), med(t["src_ms"])
+    t["mw"], t["mr"], t["ms"], t["mc"] = med(t["wall"]), med(t["rss"]), med(t["src_ms"]), med(t["cpu"])
 ffn = by["ffn"]
 
 # ---- report ----
@@ -286,25 +322,26 @@ src_ver = subprocess.run(["pkg-config", "--modversion", "samplerate"], capture_o
 print(f"## ltx-audio vs ffmpeg-normalize vs sox ({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())})\n")
 src_desc = os.path.basename(E["CT_INPUT"]) + (" repeated and cut to 7.7 s" if E["CT_LONG"] == "1" else "")
 print(f"- input: {src_desc}: {dur:.2f} s, {sr} Hz, {ch} ch; output 48 kHz FLAC")
-print(f"- {runs} measured runs per tool (round robin) after {warmup} warm-up; medians; wall = perf_counter around spawn+wait4, RSS = wait4 ru_maxrss (largest process of the tool)")
-print(f"- machine: {os.cpu_count()} cores, load average {load0[0]:.2f} before / {load1[0]:.2f} after the runs")
+print(f"- {runs} measured runs per tool (round robin) after {warmup} warm-up; medians; wall = monotonic clock around fork/exec/wait4 in a small C launcher; CPU = user+sys of the tool and its children; RSS = wait4 ru_maxrss (largest single process of the tool)")
+print(f"- machine: {os.cpu_count()} cores, load average {load0[0]:.2f} before / {load1[0]:.2f} after the runs"
+      + (" (busy: wall times are inflated; CPU times less so)" if max(load0[0], load1[0]) > 1.5 else ""))
 print(f"- ltx-audio {ltx_ver} ({E['CT_LTX']}, built {mtime}); {ver([E['CT_FFN'], '--version'])}; "
       f"{ver(['ffmpeg', '-version']).split(' Copyright')[0]}; {ver(['sox', '--version']).replace('sox:', '').strip()}; libsamplerate {src_ver}")
 for n in notes: print(f"- **note**: {n}")
 if abs(dur - 7.7) > 0.05:
     print(f"- the reference numbers (issue 4) are for a 7.7 s clip; this one is {dur:.2f} s (use --long)")
 print()
-print("| tool | median wall ms | min–max ms | median peak RSS MiB | ffmpeg-normalize time ÷ tool | ffmpeg-normalize RSS ÷ tool | reference (issue 4, 7.7 s) |")
-print("|---|---:|---:|---:|---:|---:|---|")
+print("| tool | median wall ms | min–max ms | median CPU ms | median peak RSS MiB | ffmpeg-normalize time ÷ tool | ffmpeg-normalize RSS ÷ tool | reference (issue 4, 7.7 s) |")
+print("|---|---:|---:|---:|---:|---:|---:|---|")
 for t in tools:
     if t["failed"]:
-        print(f"| {t['name']} | failed ({t['failed']}) | | | | | |"); continue
+        print(f"| {t['name']} | failed ({t['failed']}) | | | | | | |"); continue
     ref = ""
     if t.get("ref"): ref = f"{t['ref'][0]} ms, {t['ref'][1]} MiB"
     elif t["key"].startswith("src-"): ref = f"{ref_src[t['q']]} ms"
     tr = f"{ffn['mw'] / t['mw']:.1f}×" if not ffn["failed"] else "–"
     rr = f"{ffn['mr'] / t['mr']:.1f}×" if not ffn["failed"] else "–"
-    print(f"| {t['name']} | {t['mw']:.0f} | {min(t['wall']):.0f}–{max(t['wall']):.0f} | {t['mr']:.1f} | {tr} | {rr} | {ref} |")
+    print(f"| {t['name']} | {t['mw']:.0f} | {min(t['wall']):.0f}–{max(t['wall']):.0f} | {t['mc']:.0f} | {t['mr']:.1f} | {tr} | {rr} | {ref} |")
 print()
 print("libsamplerate alone, the converter's own time (one src_simple call, whole clip, one thread; no process start, decode or encode):\n")
 print("| converter | median ms | reference (issue 4, 7.7 s) |")
