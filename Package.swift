@@ -48,7 +48,9 @@ let package = Package(
         // libsndfile decoding/encoding and the libsamplerate resampler.
         .target(name: "AudioIO", dependencies: ["AudioCore", "CSndFile", "CSampleRate"]),
         // Stages, the pipeline, presets and reports; never touches files.
-        .target(name: "Mastering", dependencies: ["AudioCore", "DSP"]),
+        .target(
+            name: "Mastering",
+            dependencies: ["AudioCore", "DSP", .product(name: "RealModule", package: "swift-numerics")]),
         // The fal.ai queue client: HTTP, JSON, retries, downloads; no audio.
         .target(
             name: "FalClient",

@@ -30,6 +30,7 @@ public final class SoundFileWriter: AudioSink {
     private var fd: Int32 = -1
     private var interleaved: [Float] = []
     private var finished = false
+    private var encoderClosed = false
     nonisolated(unsafe) private static var counter = 0
     private static let counterLock = PThreadLock()
 
@@ -129,12 +130,13 @@ public final class SoundFileWriter: AudioSink {
         frameCount += frames
     }
 
-    /// Finishes the encoder, flushes the file to disk and moves it to `path`.
-    /// - Throws: `.writeFailed` or `.outputExists` (someone created `path` meanwhile);
-    ///   the temporary file is removed in either case.
-    public func commit() throws {
-        guard !finished, let h = handle else { return }
+    /// Finishes the encoder and flushes the temporary file to disk without moving it, so it can
+    /// be checked (decoded from `temporaryPath`) before `commit()` or `discard()`.
+    /// - Throws: `.writeFailed`; the temporary file is removed.
+    public func finish() throws {
+        guard !finished, !encoderClosed, let h = handle else { return }
         handle = nil
+        encoderClosed = true
         let closeResult = sf_close(h)
         if closeResult != 0 {
             let text = String(cString: sf_error_number(closeResult))
@@ -148,6 +150,15 @@ public final class SoundFileWriter: AudioSink {
         }
         Glibc.close(fd)
         fd = -1
+    }
+
+    /// Finishes the encoder (if `finish()` was not called), flushes the file to disk and moves
+    /// it to `path`.
+    /// - Throws: `.writeFailed` or `.outputExists` (someone created `path` meanwhile);
+    ///   the temporary file is removed in either case.
+    public func commit() throws {
+        guard !finished else { return }
+        try finish()
         if overwrite {
             if rename(temporaryPath, path) != 0 {
                 let text = String(cString: strerror(errno))

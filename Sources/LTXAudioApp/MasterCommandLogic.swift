@@ -53,35 +53,83 @@ public struct MasterRun {
             jobs, label: { $0.input.relativePath }, work: { MasterService.run($0, settings: settings) })
 
         for r in reports where r.status == .failed { Output.error(r.error ?? "\(r.path): failed") }
+        for r in reports {
+            for w in r.warnings { Output.note("warning: \(r.path): \(w)") }
+        }
+        let outOfTolerance = reports.filter { $0.withinTolerance == false }.count
         let mastered = reports.filter { $0.status == .mastered }.count
         let skipped = reports.filter { $0.status == .skipped }.count
         let failed = reports.filter { $0.status == .failed }.count + problems.count
         let elapsed = Date().timeIntervalSince(started)
         if json {
-            let doc = MasterDocument(files: reports, summary: .init(mastered: mastered, skipped: skipped, failed: failed,
-                                                                    elapsedSeconds: (elapsed * 1000).rounded() / 1000))
+            let doc = MasterDocument(files: reports, summary: .init(
+                mastered: mastered, skipped: skipped, failed: failed,
+                planned: reports.filter { $0.status == .planned }.count, outOfTolerance: outOfTolerance,
+                elapsedSeconds: (elapsed * 1000).rounded() / 1000))
             Output.json(doc)
         } else {
             for r in reports where r.status != .failed { Output.line(MasterRun.describe(r)) }
+            let table = MasterRun.table(reports)
+            if !table.isEmpty {
+                Output.line("")
+                for row in table.split(separator: "\n") { Output.line(String(row)) }
+                Output.line("(I: integrated LUFS, TP: true peak dBTP, LRA: loudness range LU, gain and limiter reduction in dB; ok* = written at its level, target unreachable)")
+            }
             let destination = isFile ? output : (output.hasSuffix("/") ? output : output + "/")
-            Output.line("\(mastered) mastered, \(skipped) skipped, \(failed) failed in \(String(format: "%.2f", elapsed)) s; outputs in \(destination)")
+            if settings.dryRun {
+                Output.line("dry run: \(reports.filter { $0.status == .planned }.count) planned, \(skipped) skipped, \(failed) failed; nothing written")
+            } else {
+                Output.line("\(mastered) mastered, \(skipped) skipped, \(failed) failed\(outOfTolerance > 0 ? ", \(outOfTolerance) out of tolerance" : "") in \(String(format: "%.2f", elapsed)) s; outputs in \(destination)")
+            }
         }
-        return failed > 0 || (files.isEmpty && problems.isEmpty) ? ExitStatus.inputFailed : ExitStatus.success
+        if failed > 0 || (files.isEmpty && problems.isEmpty) { return ExitStatus.inputFailed }
+        return outOfTolerance > 0 ? ExitStatus.outOfTolerance : ExitStatus.success
     }
 
     static func describe(_ r: MasterFileReport) -> String {
         switch r.status {
-        case .mastered:
+        case .mastered, .planned:
             var details: [String] = []
             if let a = r.inputSampleRate, let b = r.outputSampleRate { details.append(a == b ? "\(b) Hz" : "\(a) -> \(b) Hz") }
             if let f = r.outputFormat { details.append(f) }
-            if let d = r.outputDurationSeconds { details.append(String(format: "%.2f s", d)) }
-            return "mastered \(r.path) -> \(r.output ?? "?") (\(details.joined(separator: ", ")))"
+            if let a = r.inputDurationSeconds, let b = r.outputDurationSeconds {
+                details.append(String(format: "%.2f -> %.2f s", a, b))
+            }
+            let verb = r.status == .planned ? "would master" : "mastered"
+            var line = "\(verb) \(r.path) -> \(r.output ?? "?") (\(details.joined(separator: ", ")))"
+            if let note = r.note { line += "; " + note }
+            return line
         case .skipped:
             return "skipped  \(r.path): \(r.note ?? "")"
         case .failed:
             return "failed   \(r.error ?? r.path)"  // printed on stderr by `run`
         }
+    }
+
+    /// The summary table: one row per mastered (or planned) file.
+    static func table(_ reports: [MasterFileReport]) -> String {
+        func v(_ x: Double?, _ format: String = "%.1f") -> String { x.map { String(format: format, $0) } ?? "-" }
+        var rows: [[String]] = [["file", "I in", "I out", "TP out", "LRA out", "gain", "limit", "length", "check"]]
+        for r in reports where r.status == .mastered || r.status == .planned {
+            let name = (r.path as NSString).lastPathComponent
+            let length = String(format: "%.2f->%.2fs", r.inputDurationSeconds ?? 0, r.outputDurationSeconds ?? 0)
+            let check: String
+            switch r.withinTolerance {
+            case .some(true): check = r.targetReached == false ? "ok*" : "ok"
+            case .some(false): check = "OUT"
+            case .none: check = r.status == .planned ? "dry" : "-"
+            }
+            rows.append([name, v(r.before?.integratedLUFS), v(r.after?.integratedLUFS), v(r.after?.truePeakDBTP),
+                         v(r.after?.loudnessRangeLU), v(r.gainDB, "%+.1f"), v(r.limiterReductionDB), length, check])
+        }
+        guard rows.count > 1 else { return "" }
+        let widths = (0..<rows[0].count).map { c in rows.map { $0[c].count }.max()! }
+        return rows.map { row in
+            row.enumerated().map { c, cell in
+                c == 0 ? cell.padding(toLength: widths[c], withPad: " ", startingAt: 0)
+                       : String(repeating: " ", count: widths[c] - cell.count) + cell
+            }.joined(separator: "  ")
+        }.joined(separator: "\n")
     }
 }
 
@@ -91,9 +139,12 @@ public struct MasterDocument: Codable, Sendable {
         public var mastered: Int
         public var skipped: Int
         public var failed: Int
+        public var planned = 0
+        public var outOfTolerance = 0
         public var elapsedSeconds: Double
         enum CodingKeys: String, CodingKey {
-            case mastered, skipped, failed
+            case mastered, skipped, failed, planned
+            case outOfTolerance = "out_of_tolerance"
             case elapsedSeconds = "elapsed_s"
         }
     }

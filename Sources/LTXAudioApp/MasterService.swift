@@ -68,42 +68,17 @@ public enum MasterService {
     public static func run(_ job: MasterJob, settings: MasterSettings) -> MasterFileReport {
         if let decided = job.decided { return decided }
         guard let output = job.output, let encoding = job.encoding else {
-            return failure(job.input, job.output, "\(job.input.path): nothing planned (internal error)")
+            return failure(job.input, job.output, "nothing planned (internal error)")
         }
         let start = DispatchTime.now()
-        var report = MasterFileReport(path: job.input.path, output: output, status: .mastered)
+        var report: MasterFileReport
         do {
-            let reader = try SoundFileReader(path: job.input.path)
-            let info = reader.info
-            report.inputSampleRate = info.format.sampleRate
-            report.inputChannels = info.format.channelCount
-            report.inputFormat = "\(info.containerName) \(info.encodingName)"
-            let rate = settings.sampleRate ?? info.format.sampleRate
-            var pipeline = Pipeline(rate == info.format.sampleRate ? [] : [Resampler(to: rate, quality: settings.quality)])
-            let outFormat = try pipeline.outputSpec(for: info.format, blockSize: settings.blockSize).format
-
-            try FileManager.default.createDirectory(
-                atPath: (output as NSString).deletingLastPathComponent.isEmpty ? "." : (output as NSString).deletingLastPathComponent,
-                withIntermediateDirectories: true)
-            var tags = info.tags
-            tags[.software] = LTXAudioVersion.software
-            for (k, v) in settings.tags { tags[k] = v }
-            let writer = try SoundFileWriter(path: output, format: outFormat, encoding: encoding,
-                                             tags: tags, overwrite: settings.overwrite)
-            var source = reader
-            var sink = writer
-            let stats = try pipeline.run(from: &source, to: &sink, blockSize: settings.blockSize)
-            try writer.commit()
-            report.inputDurationSeconds = info.format.seconds(frames: stats.inputFrames)
-            report.outputSampleRate = outFormat.sampleRate
-            report.outputFormat = encoding.description
-            report.outputDurationSeconds = outFormat.seconds(frames: stats.outputFrames)
+            report = try MasteringRun(input: job.input.path, output: output, encoding: encoding, settings: settings).run()
         } catch let error as AudioIOError where error.code == .outputExists {
-            report.status = .skipped
+            report = MasterFileReport(path: job.input.path, output: output, status: .skipped)
             report.note = "\(output) exists; pass --overwrite to replace it"
         } catch {
-            report.status = .failed
-            report.error = describe(error, input: job.input.path)
+            report = failure(job.input, output, describe(error, input: job.input.path))
         }
         report.elapsedSeconds = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
         return report

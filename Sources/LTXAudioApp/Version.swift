@@ -12,6 +12,9 @@ public enum ExitStatus {
     public static let success: Int32 = 0
     /// At least one input failed; the others were still processed.
     public static let inputFailed: Int32 = 1
+    /// Every input was processed, but at least one output is out of tolerance (loudness more
+    /// than 0.1 LU off a reachable target, or a true peak over the ceiling).
+    public static let outOfTolerance: Int32 = 2
     /// Usage errors are reported by the argument parser with its own status, 64 (EX_USAGE).
     public static let usage: Int32 = 64
 }

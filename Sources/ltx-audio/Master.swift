@@ -4,7 +4,7 @@ import LTXAudioApp
 
 struct Master: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Master audio files already on disk: decode, resample, encode.",
+        abstract: "Master audio files already on disk: trim, resample, normalise loudness under a true-peak ceiling, dither, encode, verify.",
         discussion: """
             Inputs are files or folders. Folders are searched recursively for audio, recognised by \
             content (and by audio extensions, so a broken .wav is reported rather than skipped); \
@@ -15,6 +15,8 @@ struct Master: ParsableCommand {
 
             Examples:
               ltx-audio master take.wav -o take.flac
+              ltx-audio master take.wav -o take.wav --preset broadcast --bit-depth 16
+              ltx-audio master downloads/ -o mastered/ --target-lufs -16 --true-peak -1.5 --dry-run
               ltx-audio master downloads/ -o mastered/ --format flac --bit-depth 24
               ltx-audio master a.mp3 b.ogg -o out/ --sample-rate 44100 --json
             """)
@@ -33,13 +35,18 @@ struct Master: ParsableCommand {
     @Flag(help: "Print one JSON document describing every input on stdout.")
     var json = false
 
+    @Flag(help: "Measure and print what would be done (gain, limiting, output); write nothing.")
+    var dryRun = false
+
     func validate() throws {
         guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
         guard !output.isEmpty else { throw ValidationError("--output is empty") }
     }
 
     func run() throws {
-        let run = MasterRun(inputs: inputs, output: output, settings: try mastering.settings(), jobs: jobs, json: json)
+        var settings = try mastering.settings()
+        settings.dryRun = dryRun
+        let run = MasterRun(inputs: inputs, output: output, settings: settings, jobs: jobs, json: json)
         let status: Int32
         do {
             status = try run.run()

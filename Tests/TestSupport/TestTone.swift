@@ -7,14 +7,8 @@ public enum TestTone {
     /// - Parameter phase: start phase in radians.
     public static func sine(frequency: Double, amplitude: Double, frames: Int, sampleRate: Int,
                             channels: Int = 1, phase: Double = 0) -> AudioBlock {
-        var block = AudioBlock(channelCount: channels, capacity: frames, frameCount: frames)
-        let w = 2 * Double.pi * frequency / Double(sampleRate)
-        for c in 0..<channels {
-            block.withMutableChannel(c) { ch in
-                for i in 0..<frames { ch[i] = Float(amplitude * sin(w * Double(i) + phase)) }
-            }
-        }
-        return block
+        let one = Signal.sine(frequency: frequency, amplitude: amplitude, phase: phase, sampleRate: sampleRate, frames: frames)
+        return AudioBlock(channels: Array(repeating: one, count: channels))
     }
 
     /// Uniform white noise in ±`amplitude`, from a fixed-seed generator (same every run).
@@ -47,17 +41,7 @@ public enum TestTone {
     }
 }
 
-/// SplitMix64: a small, fast, fixed-seed PRNG for reproducible test signals.
-public struct SplitMix64: RandomNumberGenerator {
-    private var state: UInt64
-    public init(seed: UInt64) { state = seed }
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+extension SplitMix64 {
     /// Uniform in [0, 1).
     public mutating func nextUnit() -> Double { Double(next() >> 11) / Double(1 << 53) }
 }
