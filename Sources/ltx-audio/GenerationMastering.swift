@@ -11,6 +11,7 @@ enum GenerationMastering {
             var settings = base
             // Never replace a file: `generate` checked that OUT is free before paying for it.
             settings.overwrite = false
+            settings.dryRun = false
             let values = tags.values
             settings.tags[.title] = values["title"]
             settings.tags[.comment] = values["comment"]
@@ -18,11 +19,15 @@ enum GenerationMastering {
             let report = MasterService.master(input: original, output: output, settings: settings)
             switch report.status {
             case .mastered:
-                return MasterOutcome(output: report.output ?? output)
+                return MasterOutcome(
+                    output: report.output ?? output, loudnessBefore: report.before?.integratedLUFS,
+                    loudnessAfter: report.after?.integratedLUFS)
             case .skipped:
                 throw GenerationError(report.error ?? "\(output) exists; not overwritten")
             case .failed:
                 throw GenerationError(report.error ?? "could not master \(original)")
+            case .planned:
+                throw GenerationError("\(original) was only planned, not mastered")
             }
         }
     }

@@ -163,6 +163,13 @@ private final class CLIWorld: @unchecked Sendable {
         defer { Task { await w.close() } }
         let r = try w.run(["generate", "wind", "-o", w.out, "--count", "2", "--seed", "1", "--format", "flac", "--json"])
         #expect(r.status == 0, "\(r.stderr)")
+        for line in r.stdout.split(separator: "\n") {
+            let o = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+            let before = try #require(o["loudness_before_lufs"] as? Double)
+            let after = try #require(o["loudness_after_lufs"] as? Double)
+            #expect(before < -10 && after < -5 && before != after, "\(line)")
+            #expect(o["status"] as? String == "mastered")
+        }
         #expect(w.outFiles == ["wind-seed1.flac", "wind-seed1.original.wav", "wind-seed2.flac", "wind-seed2.original.wav"])
         w.checkNoKey([r])
     }
