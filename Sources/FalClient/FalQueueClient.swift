@@ -315,8 +315,10 @@ public final class FalQueueClient: Sendable {
                 request.body = .bytes(ByteBuffer(bytes: body))
             }
             let response: RawResponse
+            var answeredID: String? = nil
             do {
                 let r = try await http.execute(request, deadline: nioDeadline(deadline))
+                answeredID = r.headers.first(name: "x-fal-request-id").map { clean($0, limit: 80) }
                 if let lengthText = r.headers.first(name: "content-length"), let length = Int(lengthText),
                     length > configuration.maxJSONBytes
                 {
@@ -338,10 +340,11 @@ public final class FalQueueClient: Sendable {
                 let kind = TransportKind(error)
                 let what = clean(String(describing: error), limit: 120)
                 if isSubmit && !kind.notSent {
+                    let idText = answeredID.map { " (fal's request id from the cut-off answer: \($0))" } ?? ""
                     throw FalError(
                         .submitOutcomeUnknown,
-                        "the submit was sent but no answer came (\(what)); a paid job may have been created on fal. It was not resubmitted: check your fal dashboard before trying again",
-                        requestID: requestID)
+                        "the submit was sent but no complete answer came (\(what)); a paid job may have been created on fal\(idText). It was not resubmitted: check your fal dashboard before trying again",
+                        requestID: answeredID)
                 }
                 if attempt < policy.maxAttempts {
                     let delay = policy.delay(beforeRetry: attempt, jitterFactor: policy.randomJitter())

@@ -226,6 +226,18 @@ private final class CLIWorld: @unchecked Sendable {
         w.checkNoKey([r])
     }
 
+    @Test func queueURLFromTheEnvironment() async throws {
+        let w = try await CLIWorld()
+        defer { Task { await w.close() } }
+        var env = w.environment
+        env["FAL_QUEUE_URL"] = w.server.baseURL
+        let r = try LTXAudioBinary.run(["generate", "x", "-o", w.out + "/x.wav", "--no-master"], environment: env)
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(w.outFiles == ["x.original.wav"])
+        #expect(try w.journal().first?["queueURL"] as? String == w.server.baseURL)
+        w.checkNoKey([r])
+    }
+
     @Test func missingKeySendsNothing() async throws {
         let w = try await CLIWorld()
         defer { Task { await w.close() } }

@@ -260,6 +260,17 @@ import Testing
         }
     }
 
+    @Test func submitCutOffMidBodyNamesTheRequestID() async throws {
+        try await Harness.with { h in
+            let body = Array(#"{"request_id":"abc-999","status_url":"x"}"#.utf8)
+            h.server.script(.submit, .truncated(status: 200, headers: [("x-fal-request-id", "abc-999")], body: body, sendBytes: 10))
+            let e = await h.expectError(.submitOutcomeUnknown) { _ = try await h.client.submit(.ltxTextToAudio, input: Harness.input) }
+            #expect(e?.requestID == "abc-999")
+            #expect(e?.description.contains("abc-999") == true)
+            #expect(h.server.requests(.submit).count == 1)
+        }
+    }
+
     @Test func droppedStatusConnectionIsRetried() async throws {
         try await Harness.with { h in
             h.server.script(.status, .closeWithoutResponse)
