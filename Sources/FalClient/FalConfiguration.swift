@@ -14,8 +14,9 @@ public struct FalConfiguration: Sendable {
     public var retry: FalRetryPolicy = .standard
     /// Delay between two status polls.
     public var pollInterval: Duration = .milliseconds(250)
-    /// How many polls in a row may answer with an unknown status before giving up.
-    public var maxUnknownStatusPolls: Int = 40
+    /// How many polls in a row may answer with an unknown status before giving up
+    /// (120 at the default interval: about 30 s).
+    public var maxUnknownStatusPolls: Int = 120
     /// Timeout of one HTTP exchange (status, result, cancel, submit), as in fal's client.
     public var requestTimeout: Duration = .seconds(120)
     /// Timeout to establish a connection.

@@ -101,9 +101,10 @@ extension FalQueueClient {
         while true {
             try checkDeadline(deadline, requestID: nil)
             try temp.truncate()
-            let problem: String
+            var problem: String
+            var retryAfter: Duration? = nil
             do {
-                problem = try await fetchOnce(first, expectedSize: file.fileSize, into: temp, deadline: deadline, events: events)
+                (problem, retryAfter) = try await fetchOnce(first, expectedSize: file.fileSize, into: temp, deadline: deadline, events: events)
                 if problem.isEmpty { return }
             } catch let e as FalError {
                 throw e
@@ -115,17 +116,22 @@ extension FalQueueClient {
             guard attempt < policy.maxAttempts else {
                 throw FalError(.downloadIncomplete, "the download did not complete after \(attempt) attempts: \(problem)")
             }
-            let delay = policy.delay(beforeRetry: attempt, jitterFactor: policy.randomJitter())
+            if let wait = retryAfter, wait > policy.maxRetryAfter {
+                throw FalError(
+                    .rateLimited, "the file host asked to wait \(wait.seconds) s (\(problem)), more than the \(policy.maxRetryAfter.seconds) s this client waits; try again later with `resume`")
+            }
+            let delay = policy.delay(beforeRetry: attempt, jitterFactor: policy.randomJitter(), retryAfter: retryAfter)
             events?(.retrying(operation: "downloading", attempt: attempt + 1, delay: delay, reason: problem))
             try await pause(delay, deadline: deadline, requestID: nil)
             attempt += 1
         }
     }
 
-    /// One download attempt. Returns "" when complete, or why it should be retried.
+    /// One download attempt. Returns "" when complete, or why it should be retried (and the
+    /// server's `Retry-After`, if any).
     func fetchOnce(
         _ start: HTTPURL, expectedSize: Int?, into temp: TempFile, deadline: ContinuousClock.Instant?, events: FalEventHandler?
-    ) async throws -> String {
+    ) async throws -> (String, Duration?) {
         var url = start
         var redirects = 0
         while true {
@@ -154,7 +160,10 @@ extension FalQueueClient {
                 throw FalError(.expired, "the result file is gone (HTTP \(status)): fal's media links expire", httpStatus: status)
             case 408, 429, 500...599:
                 _ = try? await response.body.collect(upTo: 64 << 10)
-                return "HTTP \(status)"
+                let retryAfter = response.headers.first(name: "retry-after").flatMap {
+                    parseRetryAfter($0, now: Date().timeIntervalSince1970)
+                }
+                return ("HTTP \(status)", retryAfter)
             default:
                 let body = (try? await response.body.collect(upTo: 64 << 10)).map { Array($0.readableBytesView) } ?? []
                 throw FalError(
@@ -179,15 +188,15 @@ extension FalQueueClient {
             }
             events?(.downloading(bytes: temp.size, total: total))
             if let n = contentLength, temp.size != n {
-                return "got \(temp.size) of \(n) bytes"
+                return ("got \(temp.size) of \(n) bytes", nil)
             }
             if let n = expectedSize, temp.size < n {
-                return "got \(temp.size) of \(n) bytes announced by fal"
+                return ("got \(temp.size) of \(n) bytes announced by fal", nil)
             }
             if temp.size == 0 {
-                return "empty file"
+                return ("empty file", nil)
             }
-            return ""
+            return ("", nil)
         }
     }
 

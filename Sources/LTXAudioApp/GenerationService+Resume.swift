@@ -9,7 +9,8 @@ extension GenerationService {
     ///   - output: `-o OUT`, overriding the journal's output.
     /// An original already downloaded by the interrupted run is mastered without fetching again.
     public func resume(
-        requestID: String, entry: JournalEntry?, output: String?, timeout: Duration?, masterExtension: String = "wav"
+        requestID: String, entry: JournalEntry?, output: String?, timeout: Duration?, masterExtension: String = "wav",
+        overwrite: Bool = false
     ) async -> ClipReport {
         var report = ClipReport(prompt: entry?.input.prompt ?? "", status: .failed)
         report.requestID = requestID
@@ -31,7 +32,7 @@ extension GenerationService {
         let destination: Destination
         do {
             handle = try client.handle(for: requestID, endpoint: endpoint)
-            destination = try Self.destination(for: target, count: 1, masterExtension: masterExtension)
+            destination = try Self.destination(for: target, count: 1, masterExtension: masterExtension, overwrite: overwrite)
         } catch {
             report.error = "\(error)"
             progress.line("error: \(error)")

@@ -13,6 +13,8 @@ public struct GenerationPlan: Sendable {
     public var timeout: Duration?
     /// The extension of mastered files in folder mode (or when OUT has none).
     public var masterExtension = "wav"
+    /// Replace an existing OUT file (`--overwrite`). Downloaded originals are never replaced.
+    public var overwriteOutput = false
 
     public init(input: LTXTextToAudioInput, output: String) {
         self.input = input
@@ -52,7 +54,7 @@ public final class GenerationService: Sendable {
 
     /// Checks the output location before anything is paid for.
     /// - Throws: `GenerationError` when OUT exists as a file (never overwritten) or its folder is missing.
-    static func destination(for output: String, count: Int, masterExtension: String) throws -> Destination {
+    static func destination(for output: String, count: Int, masterExtension: String, overwrite: Bool = false) throws -> Destination {
         var isDir: ObjCBool = false
         let exists = FileManager.default.fileExists(atPath: output, isDirectory: &isDir)
         if output.hasSuffix("/") || (exists && isDir.boolValue) || count > 1 {
@@ -70,8 +72,8 @@ public final class GenerationService: Sendable {
             while dir.count > 1 && dir.hasSuffix("/") { dir.removeLast() }
             return .folder(dir: dir, ext: masterExtension)
         }
-        if exists {
-            throw GenerationError("\(output) already exists; it is never overwritten: choose another name or remove it")
+        if exists && !overwrite {
+            throw GenerationError("\(output) already exists; choose another name, or pass --overwrite to replace it")
         }
         var (dir, stem, ext) = ClipNaming.split(output)
         if ext.isEmpty { ext = masterExtension }
@@ -79,8 +81,8 @@ public final class GenerationService: Sendable {
         guard FileManager.default.fileExists(atPath: dir, isDirectory: &dirIsDir), dirIsDir.boolValue else {
             throw GenerationError("the folder of \(output) does not exist")
         }
-        if FileManager.default.fileExists(atPath: "\(dir)/\(stem).\(ext)") {
-            throw GenerationError("\(dir)/\(stem).\(ext) already exists; it is never overwritten")
+        if !overwrite && FileManager.default.fileExists(atPath: "\(dir)/\(stem).\(ext)") {
+            throw GenerationError("\(dir)/\(stem).\(ext) already exists; choose another name, or pass --overwrite to replace it")
         }
         return .file(dir: dir, stem: stem, ext: ext)
     }
@@ -91,7 +93,8 @@ public final class GenerationService: Sendable {
         let destination: Destination
         do {
             try plan.input.validate()
-            destination = try Self.destination(for: plan.output, count: plan.count, masterExtension: plan.masterExtension)
+            destination = try Self.destination(
+                for: plan.output, count: plan.count, masterExtension: plan.masterExtension, overwrite: plan.overwriteOutput)
         } catch {
             var r = ClipReport(prompt: plan.input.prompt, status: .failed)
             r.error = "\(error)"

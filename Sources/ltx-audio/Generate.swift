@@ -131,6 +131,7 @@ struct Generate: AsyncParsableCommand {
         plan.concurrency = concurrency
         plan.timeout = timeout.map { .milliseconds(Int($0 * 1000)) }
         plan.masterExtension = (try? GenerationMastering.outputExtension(mastering)) ?? "wav"
+        plan.overwriteOutput = mastering.overwrite
         let service = GenerationService(client: client, journal: .standard(), progress: progress, masterer: masterer)
         let finalPlan = plan
         let reports = await Interrupts.run(progress: progress) { await service.generate(finalPlan) }

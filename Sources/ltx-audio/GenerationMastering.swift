@@ -9,8 +9,7 @@ enum GenerationMastering {
         let base = try options.settings()
         return { original, output, tags in
             var settings = base
-            // Never replace a file: `generate` checked that OUT is free before paying for it.
-            settings.overwrite = false
+            // `generate` checked that OUT is free (or --overwrite) before paying for it.
             settings.dryRun = false
             let values = tags.values
             settings.tags[.title] = values["title"]

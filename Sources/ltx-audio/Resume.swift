@@ -63,8 +63,9 @@ struct Resume: AsyncParsableCommand {
         let out = output
         let limit = timeout.map { Duration.milliseconds(Int($0 * 1000)) }
         let ext = (try? GenerationMastering.outputExtension(mastering)) ?? "wav"
+        let overwrite = mastering.overwrite
         let report = await Interrupts.run(progress: progress) {
-            await service.resume(requestID: id, entry: entry, output: out, timeout: limit, masterExtension: ext)
+            await service.resume(requestID: id, entry: entry, output: out, timeout: limit, masterExtension: ext, overwrite: overwrite)
         }
         await client.shutdown()
         GenerationOutput.print([report], json: json)

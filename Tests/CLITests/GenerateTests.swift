@@ -350,6 +350,12 @@ private final class CLIWorld: @unchecked Sendable {
         #expect(r.stderr.contains("already exists"))
         #expect(w.server.requests.isEmpty)
         #expect(FileManager.default.contents(atPath: w.out + "/x.wav") == Data("mine".utf8))
+        _ = FileManager.default.createFile(atPath: w.out + "/x.original.wav", contents: Data("old original".utf8))
+        let again = try w.run(["generate", "x", "-o", w.out + "/x.wav", "--overwrite"])
+        #expect(again.status == 0, "\(again.stderr)")
+        #expect(w.outFiles == ["x.original-2.wav", "x.original.wav", "x.wav"], "originals are never replaced")
+        #expect(FileManager.default.contents(atPath: w.out + "/x.original.wav") == Data("old original".utf8))
+        #expect(try SoundFileReader(path: w.out + "/x.wav").info.frameCount > 0)
     }
 
     @Test func submitOutcomeUnknownIsNotRepeated() async throws {

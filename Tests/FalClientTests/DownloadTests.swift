@@ -97,6 +97,20 @@ import Testing
         }
     }
 
+    @Test func fileHostRetryAfterIsHonoured() async throws {
+        var sc = FakeFalServer.Scenario()
+        sc.audio = smallWAV()
+        try await Harness.with(sc) { h in
+            h.server.script(.file, .text(503, "busy", headers: [("Retry-After", "1")]))
+            let out = try await completedOutput(h)
+            let start = ContinuousClock.now
+            let file = try await h.client.download(out.audio, into: h.outDir, naming: { "k.\($0.fileExtension)" }, events: h.events.handler)
+            #expect(ContinuousClock.now - start >= .seconds(1))
+            #expect(file.container == .wav)
+            #expect(h.events.retries.first?.1 ?? .zero >= .seconds(1))
+        }
+    }
+
     @Test func expiredFile() async throws {
         try await Harness.with { h in
             h.server.script(.file, .json(404, #"{"detail":"Not found"}"#))
