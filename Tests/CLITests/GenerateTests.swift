@@ -387,6 +387,24 @@ private final class CLIWorld: @unchecked Sendable {
         w.checkNoKey([])
     }
 
+    @Test func ctrlCDuringABatchStopsTheRest() async throws {
+        var sc = FakeFalServer.Scenario()
+        sc.holdInQueue = true
+        let w = try await CLIWorld(sc)
+        defer { Task { await w.close() } }
+        let (p, errPath) = try w.spawn(["generate", "x", "-o", w.out + "/", "--count", "4", "--concurrency", "2", "--seed", "1"])
+        try await w.waitFor("[2/4] in queue", in: errPath)
+        try await w.waitFor("[1/4] in queue", in: errPath)
+        p.interrupt()
+        p.waitUntilExit()
+        let stderr = String(decoding: FileManager.default.contents(atPath: errPath) ?? Data(), as: UTF8.self)
+        #expect(p.terminationStatus == 130, "\(stderr)")
+        #expect(w.server.requests(.submit).count == 2, "clips 3 and 4 are never submitted")
+        #expect(w.server.requests(.cancel).count == 2)
+        #expect(stderr.components(separatedBy: "accepted (CANCELLATION_REQUESTED)").count == 3)
+        #expect(w.outFiles.isEmpty)
+    }
+
     @Test func timeoutCancels() async throws {
         var sc = FakeFalServer.Scenario()
         sc.holdInQueue = true
