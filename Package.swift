@@ -48,7 +48,9 @@ let package = Package(
         // libsndfile decoding/encoding and the libsamplerate resampler.
         .target(name: "AudioIO", dependencies: ["AudioCore", "CSndFile", "CSampleRate"]),
         // Stages, the pipeline, presets and reports; never touches files.
-        .target(name: "Mastering", dependencies: ["AudioCore", "DSP"]),
+        .target(
+            name: "Mastering",
+            dependencies: ["AudioCore", "DSP", .product(name: "RealModule", package: "swift-numerics")]),
         // The fal.ai queue client: HTTP, JSON, retries, downloads; no audio.
         .target(
             name: "FalClient",
@@ -86,7 +88,7 @@ let package = Package(
         // Compares the project's meter with libebur128 (test-only oracle).
         .testTarget(name: "LoudnessOracleTests", dependencies: ["DSP", "AudioIO", "CEBUR128", "TestSupport"]),
         .testTarget(name: "FalClientTests", dependencies: ["FalClient", "FakeFalServer"]),
-        .testTarget(name: "AudioIOTests", dependencies: ["AudioIO", "TestSupport"]),
+        .testTarget(name: "AudioIOTests", dependencies: ["AudioIO", "Mastering", "TestSupport"]),
         .testTarget(name: "MasteringTests", dependencies: ["Mastering", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["ltx-audio", "AudioIO", "DSP", "FakeFalServer", "TestSupport"]),
     ]

@@ -1,0 +1,43 @@
+# ltx-audio: the two first commands are `make demo` and `make test`.
+# Both install what is missing (Debian/Ubuntu packages through apt-get), then build in release mode.
+
+SWIFT        ?= swift
+CONFIG       ?= release
+# C libraries the tool links, the test oracle (libebur128) and pkg-config to find them.
+APT_PACKAGES ?= pkg-config libsndfile1-dev libsamplerate0-dev libebur128-dev
+SUDO         := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+BIN          := .build/$(CONFIG)/ltx-audio
+DEMO_OUT     ?= demo-out
+
+.PHONY: deps build demo test fixtures clean
+
+deps:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing:$$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+	fi
+
+build: deps
+	$(SWIFT) build -c $(CONFIG)
+
+# Masters the bundled good fixtures into $(DEMO_OUT)/ (48 kHz, each in its own format).
+demo: build
+	rm -rf $(DEMO_OUT)
+	$(BIN) master Fixtures/ltx-like-24k-stereo.wav Fixtures/speech-22k-mono.wav \
+	  Fixtures/music-44k-stereo.flac Fixtures/music-44k-stereo.mp3 Fixtures/music-44k-stereo.ogg \
+	  -o $(DEMO_OUT)/
+	@echo "Results are in $(DEMO_OUT)/"
+
+# The whole test suite, in release mode (the loudness tests synthesize minutes of audio).
+test: deps
+	$(SWIFT) build -c $(CONFIG) --build-tests
+	$(SWIFT) test -c $(CONFIG) --skip-build
+
+# Regenerates Fixtures/ (needs sox, libsox-fmt-all and espeak-ng; the results are committed).
+fixtures:
+	@for p in sox libsox-fmt-all espeak-ng; do dpkg -s $$p >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq sox libsox-fmt-all espeak-ng; break; }; done
+	Fixtures/make-fixtures.sh
+
+clean:
+	rm -rf .build $(DEMO_OUT)

@@ -1,0 +1,291 @@
+import AudioCore
+import CSndFile
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Tags (metadata strings) libsndfile reads and writes.
+public enum SoundTag: String, Sendable, CaseIterable, Hashable, Codable {
+    case title, copyright, software, artist, comment, date, album, license, trackNumber, genre
+
+    var sndfileID: Int32 {
+        switch self {
+        case .title: return Int32(SF_STR_TITLE)
+        case .copyright: return Int32(SF_STR_COPYRIGHT)
+        case .software: return Int32(SF_STR_SOFTWARE)
+        case .artist: return Int32(SF_STR_ARTIST)
+        case .comment: return Int32(SF_STR_COMMENT)
+        case .date: return Int32(SF_STR_DATE)
+        case .album: return Int32(SF_STR_ALBUM)
+        case .license: return Int32(SF_STR_LICENSE)
+        case .trackNumber: return Int32(SF_STR_TRACKNUMBER)
+        case .genre: return Int32(SF_STR_GENRE)
+        }
+    }
+}
+
+/// What a decoded file holds.
+public struct SoundFileInfo: Sendable, Hashable {
+    /// Sample rate and channel layout (from the file's channel map when it has one).
+    public var format: AudioFormat
+    /// Frames the header announces. Exact for PCM, FLAC and Ogg; an estimate for MP3
+    /// (`isFrameCountExact` is false), where decoding may end a few frames earlier.
+    public var frameCount: Int
+    public var isFrameCountExact: Bool
+    /// The container when libsndfile can also write it (nil for read-only containers).
+    public var container: Container?
+    /// "WAV", "FLAC", "Ogg Vorbis", ...
+    public var containerName: String
+    /// "16-bit PCM", "32-bit float", "Vorbis", ...
+    public var encodingName: String
+    /// 16, 24 or 32 (float) when the encoding is one of those PCM/float kinds; nil otherwise.
+    public var bitDepth: Int?
+    /// The file's tags.
+    public var tags: [SoundTag: String]
+
+    /// Duration in seconds.
+    public var duration: Double { format.seconds(frames: frameCount) }
+}
+
+/// Decodes any file libsndfile reads (WAV/WAVEX, FLAC, Ogg Vorbis/Opus, MP3, AIFF, CAF, W64,
+/// RF64, ...) to planar `Float`, block by block.
+///
+/// Interleaved samples from libsndfile are split into planar channels here; nothing else in
+/// the project sees interleaved data. The file is never modified. Not `Sendable`: one reader
+/// belongs to one task.
+public final class SoundFileReader: RewindableAudioSource {
+    /// The path as given.
+    public let path: String
+    public let info: SoundFileInfo
+    public var format: AudioFormat { info.format }
+    public var frameCount: Int? { info.frameCount }
+
+    private var handle: OpaquePointer?
+    private var interleaved: [Float] = []
+    /// Frames delivered since the start (or the last rewind).
+    public private(set) var position = 0
+    /// Data-chunk length the header claimed, when libsndfile noted it was longer than the file.
+    private let truncatedHeaderFrames: Int?
+
+    /// Opens `path` for decoding.
+    /// - Throws: `AudioIOError` with code `.missing`, `.unreadable`, `.empty`, `.notAudio`,
+    ///   `.unsupportedEncoding`, `.malformed` or `.truncated`, naming the file.
+    public init(path: String) throws {
+        self.path = path
+        var st = stat()
+        if stat(path, &st) != 0 {
+            let err = errno
+            if err == ENOENT || err == ENOTDIR {
+                throw AudioIOError(.missing, path: path, "no such file")
+            }
+            throw AudioIOError(.unreadable, path: path, "cannot read: \(String(cString: strerror(err)))")
+        }
+        if (st.st_mode & S_IFMT) == S_IFDIR {
+            throw AudioIOError(.unreadable, path: path, "is a folder, not an audio file")
+        }
+        if (st.st_mode & S_IFMT) != S_IFREG {
+            throw AudioIOError(.unreadable, path: path, "is not a regular file")
+        }
+        if access(path, R_OK) != 0 {
+            throw AudioIOError(.unreadable, path: path, "cannot read: \(String(cString: strerror(errno)))")
+        }
+        if st.st_size == 0 {
+            throw AudioIOError(.empty, path: path, "empty file (0 bytes), not audio")
+        }
+
+        var sfinfo = SF_INFO()
+        guard let h = sf_open(path, Int32(SFM_READ), &sfinfo) else {
+            let code = sf_error(nil)
+            let text = String(cString: sf_strerror(nil))
+            switch Int(code) {
+            case Int(SF_ERR_UNRECOGNISED_FORMAT):
+                throw AudioIOError(.notAudio, path: path, "not an audio file libsndfile can decode", cause: text)
+            case Int(SF_ERR_UNSUPPORTED_ENCODING):
+                throw AudioIOError(.unsupportedEncoding, path: path, "unsupported encoding", cause: text)
+            case Int(SF_ERR_MALFORMED_FILE):
+                throw AudioIOError(.malformed, path: path, "malformed audio file", cause: text)
+            default:
+                throw AudioIOError(.malformed, path: path, "cannot decode", cause: text)
+            }
+        }
+        handle = h
+
+        let (container, containerName) = SndFileNames.container(sfinfo.format)
+        let (encodingName, bitDepth) = SndFileNames.encoding(sfinfo.format)
+        let channels = Int(sfinfo.channels)
+        guard channels > 0, sfinfo.samplerate > 0 else {
+            sf_close(h)
+            throw AudioIOError(.malformed, path: path, "header gives \(channels) channels at \(sfinfo.samplerate) Hz")
+        }
+        let layout = SoundFileReader.channelLayout(h, channels: channels)
+        var tags: [SoundTag: String] = [:]
+        for tag in SoundTag.allCases {
+            if let p = sf_get_string(h, tag.sndfileID) {
+                let value = String(cString: p)
+                if !value.isEmpty { tags[tag] = value }
+            }
+        }
+        let isMPEG = (sfinfo.format & Int32(SF_FORMAT_TYPEMASK)) == Int32(SF_FORMAT_MPEG)
+        info = SoundFileInfo(
+            format: AudioFormat(sampleRate: Int(sfinfo.samplerate), layout: layout),
+            frameCount: Int(sfinfo.frames), isFrameCountExact: !isMPEG,
+            container: container, containerName: containerName, encodingName: encodingName,
+            bitDepth: bitDepth, tags: tags)
+        truncatedHeaderFrames = SoundFileReader.claimedDataFrames(h, sfinfo: sfinfo)
+
+        if let claimed = truncatedHeaderFrames {
+            sf_close(h)
+            handle = nil
+            let have = info.frameCount
+            throw AudioIOError(.truncated, path: path,
+                "truncated: the header promises \(claimed) frames (\(seconds(claimed)) s), the data ends at frame \(have) (\(seconds(have)) s); re-download or re-export it")
+        }
+        if info.frameCount == 0 {
+            sf_close(h)
+            handle = nil
+            throw AudioIOError(.empty, path: path, "contains no audio frames")
+        }
+    }
+
+    deinit {
+        if let handle { sf_close(handle) }
+    }
+
+    /// Reads up to `block.capacity` frames into `block` (planar), setting its `frameCount`.
+    /// - Returns: frames read; 0 at the end.
+    /// - Throws: `.truncated` when the data ends before the header's frame count (PCM, FLAC,
+    ///   Ogg), `.readFailed` when libsndfile reports a decoding error.
+    public func read(into block: inout AudioBlock) throws -> Int {
+        precondition(block.channelCount == info.format.channelCount, "block has \(block.channelCount) channels, file has \(info.format.channelCount)")
+        block.frameCount = 0
+        guard let handle else { return 0 }
+        let channels = info.format.channelCount
+        let want = block.capacity
+        guard want > 0 else { return 0 }
+        if interleaved.count < want * channels { interleaved = [Float](repeating: 0, count: want * channels) }
+        let got = interleaved.withUnsafeMutableBufferPointer { buf in
+            Int(sf_readf_float(handle, buf.baseAddress!, sf_count_t(want)))
+        }
+        if got < want {
+            let err = sf_error(handle)
+            if err != 0 {
+                throw AudioIOError(.readFailed, path: path,
+                    "cannot decode at frame \(position + got) (\(seconds(position + got)) s)",
+                    cause: String(cString: sf_strerror(handle)))
+            }
+            if info.isFrameCountExact && position + got < info.frameCount {
+                throw AudioIOError(.truncated, path: path,
+                    "truncated: data ends at frame \(position + got) (\(seconds(position + got)) s) of \(info.frameCount); re-download or re-export it")
+            }
+        }
+        if got > 0 {
+            block.frameCount = got
+            interleaved.withUnsafeBufferPointer { src in
+                block.withMutableStorage { dst, stride in
+                    Self.deinterleave(src.baseAddress!, into: dst.baseAddress!, channels: channels, frames: got, stride: stride)
+                }
+            }
+        }
+        position += got
+        return got
+    }
+
+    /// Goes back to the first frame.
+    public func rewind() throws {
+        guard let handle else { return }
+        if sf_seek(handle, 0, SEEK_SET) < 0 {
+            throw AudioIOError(.readFailed, path: path, "cannot seek back to the start", cause: String(cString: sf_strerror(handle)))
+        }
+        position = 0
+    }
+
+    /// Closes the file early; reads after this return 0.
+    public func close() {
+        if let handle { sf_close(handle) }
+        handle = nil
+    }
+
+    private func seconds(_ frames: Int) -> String {
+        let s = Double(frames) / Double(info.format.sampleRate)
+        return String(Double(Int((s * 100).rounded())) / 100)
+    }
+
+    static func deinterleave(_ src: UnsafePointer<Float>, into dst: UnsafeMutablePointer<Float>, channels: Int, frames: Int, stride: Int) {
+        if channels == 1 {
+            dst.update(from: src, count: frames)
+            return
+        }
+        for c in 0..<channels {
+            let out = dst + c * stride
+            var i = 0, j = c
+            while i < frames {
+                out[i] = src[j]
+                i += 1
+                j += channels
+            }
+        }
+    }
+
+    /// The layout from the file's channel map (WAVEX, CAF, ...) or inferred from the count.
+    private static func channelLayout(_ h: OpaquePointer, channels: Int) -> ChannelLayout {
+        var map = [Int32](repeating: 0, count: channels)
+        let ok = map.withUnsafeMutableBytes { buf in
+            sf_command(h, Int32(SFC_GET_CHANNEL_MAP_INFO), buf.baseAddress, Int32(buf.count))
+        }
+        guard ok == Int32(SF_TRUE) else { return .inferred(channelCount: channels) }
+        let roles = map.map(role(of:))
+        if channels == 1 { return .mono }
+        return roles.allSatisfy({ $0 == .unknown }) ? .inferred(channelCount: channels) : ChannelLayout(roles: roles)
+    }
+
+    private static func role(of id: Int32) -> ChannelRole {
+        switch Int(id) {
+        case Int(SF_CHANNEL_MAP_MONO): return .mono
+        case Int(SF_CHANNEL_MAP_LEFT), Int(SF_CHANNEL_MAP_FRONT_LEFT): return .left
+        case Int(SF_CHANNEL_MAP_RIGHT), Int(SF_CHANNEL_MAP_FRONT_RIGHT): return .right
+        case Int(SF_CHANNEL_MAP_CENTER), Int(SF_CHANNEL_MAP_FRONT_CENTER): return .center
+        case Int(SF_CHANNEL_MAP_LFE): return .lfe
+        case Int(SF_CHANNEL_MAP_REAR_LEFT): return .leftSurround
+        case Int(SF_CHANNEL_MAP_REAR_RIGHT): return .rightSurround
+        case Int(SF_CHANNEL_MAP_REAR_CENTER): return .centerBack
+        case Int(SF_CHANNEL_MAP_SIDE_LEFT): return .leftSide
+        case Int(SF_CHANNEL_MAP_SIDE_RIGHT): return .rightSide
+        default: return .unknown
+        }
+    }
+
+    /// libsndfile accepts a RIFF/AIFF file whose data chunk claims more bytes than the file has,
+    /// shortening the frame count and noting "data : N (should be M)" in its log. We report
+    /// such a file as truncated instead of silently decoding part of it.
+    private static func claimedDataFrames(_ h: OpaquePointer, sfinfo: SF_INFO) -> Int? {
+        var log = [CChar](repeating: 0, count: 8192)
+        _ = sf_command(h, Int32(SFC_GET_LOG_INFO), &log, Int32(log.count))
+        let text = String(cString: log)
+        for line in text.split(separator: "\n") {
+            let trimmed = line.trimmingLeadingSpaces()
+            guard trimmed.hasPrefix("data") || trimmed.hasPrefix("SSND") else { continue }
+            guard let open = trimmed.range(of: "(should be ") else { continue }
+            let claimedText = trimmed[trimmed.index(after: trimmed.firstIndex(of: ":") ?? trimmed.startIndex)..<open.lowerBound]
+            let actualText = trimmed[open.upperBound...].prefix { $0.isNumber }
+            guard let claimed = Int(claimedText.filter { $0.isNumber }), let actual = Int(actualText),
+                  claimed > actual, claimed != 0xFFFF_FFFF, claimed != 0 else { continue }
+            let frameBytes = actual > 0 && sfinfo.frames > 0 ? Double(actual) / Double(sfinfo.frames) : 0
+            return frameBytes > 0 ? Int(Double(claimed) / frameBytes) : Int(sfinfo.frames)
+        }
+        return nil
+    }
+}
+
+extension Substring {
+    func trimmingLeadingSpaces() -> Substring { drop { $0 == " " || $0 == "\t" } }
+    func range(of needle: String) -> Range<Index>? {
+        var i = startIndex
+        while i < endIndex {
+            if self[i...].hasPrefix(needle) { return i..<index(i, offsetBy: needle.count) }
+            i = index(after: i)
+        }
+        return nil
+    }
+}

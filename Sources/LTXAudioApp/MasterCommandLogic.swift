@@ -1,0 +1,192 @@
+import AudioIO
+import Foundation
+
+/// The `master` command without the argument parsing: discover, plan, run, report.
+public struct MasterRun {
+    public var inputs: [String]
+    public var output: String
+    public var settings: MasterSettings
+    public var jobs: Int
+    public var json: Bool
+
+    public init(inputs: [String], output: String, settings: MasterSettings, jobs: Int, json: Bool) {
+        self.inputs = inputs
+        self.output = output
+        self.settings = settings
+        self.jobs = jobs
+        self.json = json
+    }
+
+    /// Whether `output` names one file (one input file and an output with an extension that is
+    /// not an existing folder) or a folder.
+    /// - Throws: a message when several inputs are given with an output that looks like a file.
+    public static func outputIsFile(inputs: [String], output: String) throws -> Bool {
+        var isDir: ObjCBool = false
+        if output.hasSuffix("/") || (FileManager.default.fileExists(atPath: output, isDirectory: &isDir) && isDir.boolValue) {
+            return false
+        }
+        let ext = (output as NSString).pathExtension
+        let singleFile = inputs.count == 1
+            && !(FileManager.default.fileExists(atPath: inputs[0], isDirectory: &isDir) && isDir.boolValue)
+        if singleFile { return !ext.isEmpty }
+        if Container(fileExtension: ext) != nil {
+            throw UsageError("-o \(output) names a file, but \(inputs.count == 1 ? "a folder input" : "several inputs") need an output folder; give a folder such as \((output as NSString).deletingPathExtension)/")
+        }
+        return false
+    }
+
+    /// Runs the batch and prints results: a line per file and a summary (or one JSON document)
+    /// on stdout, each failure on stderr.
+    /// - Returns: the exit status (`ExitStatus`).
+    public func run() throws -> Int32 {
+        let started = Date()
+        let isFile = try MasterRun.outputIsFile(inputs: inputs, output: output)
+        let discovery = InputDiscovery(excluding: isFile ? nil : output)
+        let (files, problems) = discovery.discover(inputs)
+        for p in problems { Output.error("\(p.path): \(p.message)") }
+        if files.isEmpty && problems.isEmpty {
+            Output.error("no audio files found in \(inputs.joined(separator: ", "))")
+        }
+        let jobs = MasterService.plan(files, output: output, outputIsFile: isFile, settings: settings)
+        let settings = self.settings
+        let reports = BatchRunner(jobs: jobs.isEmpty ? 1 : self.jobs).run(
+            jobs, label: { $0.input.relativePath }, work: { MasterService.run($0, settings: settings) })
+
+        for r in reports where r.status == .failed { Output.error(r.error ?? "\(r.path): failed") }
+        for r in reports {
+            for w in r.warnings { Output.note("warning: \(r.path): \(w)") }
+        }
+        let outOfTolerance = reports.filter { $0.withinTolerance == false }.count
+        let mastered = reports.filter { $0.status == .mastered }.count
+        let skipped = reports.filter { $0.status == .skipped }.count
+        let failed = reports.filter { $0.status == .failed }.count + problems.count
+        let elapsed = Date().timeIntervalSince(started)
+        if json {
+            let doc = MasterDocument(files: reports, summary: .init(
+                mastered: mastered, skipped: skipped, failed: failed,
+                planned: reports.filter { $0.status == .planned }.count, outOfTolerance: outOfTolerance,
+                elapsedSeconds: (elapsed * 1000).rounded() / 1000))
+            Output.json(doc)
+        } else {
+            for r in reports where r.status != .failed { Output.line(MasterRun.describe(r)) }
+            let table = MasterRun.table(reports)
+            if !table.isEmpty {
+                Output.line("")
+                for row in table.split(separator: "\n") { Output.line(String(row)) }
+                Output.line("(I: integrated LUFS, TP: true peak dBTP, LRA: loudness range LU, gain and limiter reduction in dB; ok* = written at its level, target unreachable)")
+            }
+            let destination = isFile ? output : (output.hasSuffix("/") ? output : output + "/")
+            if settings.dryRun {
+                Output.line("dry run: \(reports.filter { $0.status == .planned }.count) planned, \(skipped) skipped, \(failed) failed; nothing written")
+            } else {
+                Output.line("\(mastered) mastered, \(skipped) skipped, \(failed) failed\(outOfTolerance > 0 ? ", \(outOfTolerance) out of tolerance" : "") in \(String(format: "%.2f", elapsed)) s; outputs in \(destination)")
+            }
+        }
+        if failed > 0 || (files.isEmpty && problems.isEmpty) { return ExitStatus.inputFailed }
+        return outOfTolerance > 0 ? ExitStatus.outOfTolerance : ExitStatus.success
+    }
+
+    static func describe(_ r: MasterFileReport) -> String {
+        switch r.status {
+        case .mastered, .planned:
+            var details: [String] = []
+            if let a = r.inputSampleRate, let b = r.outputSampleRate { details.append(a == b ? "\(b) Hz" : "\(a) -> \(b) Hz") }
+            if let f = r.outputFormat { details.append(f) }
+            if let a = r.inputDurationSeconds, let b = r.outputDurationSeconds {
+                details.append(String(format: "%.2f -> %.2f s", a, b))
+            }
+            let verb = r.status == .planned ? "would master" : "mastered"
+            var line = "\(verb) \(r.path) -> \(r.output ?? "?") (\(details.joined(separator: ", ")))"
+            if let note = r.note { line += "; " + note }
+            return line
+        case .skipped:
+            return "skipped  \(r.path): \(r.note ?? "")"
+        case .failed:
+            return "failed   \(r.error ?? r.path)"  // printed on stderr by `run`
+        }
+    }
+
+    /// The summary table: one row per mastered (or planned) file.
+    static func table(_ reports: [MasterFileReport]) -> String {
+        func v(_ x: Double?, _ format: String = "%.1f") -> String { x.map { String(format: format, $0) } ?? "-" }
+        var rows: [[String]] = [["file", "I in", "I out", "TP out", "LRA out", "gain", "limit", "length", "check"]]
+        for r in reports where r.status == .mastered || r.status == .planned {
+            let name = (r.path as NSString).lastPathComponent
+            let length = String(format: "%.2f->%.2fs", r.inputDurationSeconds ?? 0, r.outputDurationSeconds ?? 0)
+            let check: String
+            switch r.withinTolerance {
+            case .some(true): check = r.targetReached == false ? "ok*" : "ok"
+            case .some(false): check = "OUT"
+            case .none: check = r.status == .planned ? "dry" : "-"
+            }
+            rows.append([name, v(r.before?.integratedLUFS), v(r.after?.integratedLUFS), v(r.after?.truePeakDBTP),
+                         v(r.after?.loudnessRangeLU), v(r.gainDB, "%+.1f"), v(r.limiterReductionDB), length, check])
+        }
+        guard rows.count > 1 else { return "" }
+        let widths = (0..<rows[0].count).map { c in rows.map { $0[c].count }.max()! }
+        return rows.map { row in
+            row.enumerated().map { c, cell in
+                c == 0 ? cell.padding(toLength: widths[c], withPad: " ", startingAt: 0)
+                       : String(repeating: " ", count: widths[c] - cell.count) + cell
+            }.joined(separator: "  ")
+        }.joined(separator: "\n")
+    }
+}
+
+/// The `--json` document of `master`.
+public struct MasterDocument: Codable, Sendable {
+    public struct Summary: Codable, Sendable {
+        public var mastered: Int
+        public var skipped: Int
+        public var failed: Int
+        public var planned = 0
+        public var outOfTolerance = 0
+        public var elapsedSeconds: Double
+        enum CodingKeys: String, CodingKey {
+            case mastered, skipped, failed, planned
+            case outOfTolerance = "out_of_tolerance"
+            case elapsedSeconds = "elapsed_s"
+        }
+    }
+    public var version = LTXAudioVersion.software
+    public var files: [MasterFileReport]
+    public var summary: Summary
+}
+
+/// A command-line usage problem found after parsing (printed, exit status 64).
+public struct UsageError: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// Writing to stdout and stderr, sanitised for terminals.
+public enum Output {
+    private static let lock = NSLock()
+
+    /// A line on stdout.
+    public static func line(_ text: String) {
+        lock.lock(); defer { lock.unlock() }
+        FileHandle.standardOutput.write(Data((Terminal.sanitize(text) + "\n").utf8))
+    }
+
+    /// "error: ..." on stderr.
+    public static func error(_ text: String) {
+        lock.lock(); defer { lock.unlock() }
+        FileHandle.standardError.write(Data(("error: " + Terminal.sanitize(text) + "\n").utf8))
+    }
+
+    /// "warning: ..." or a note on stderr.
+    public static func note(_ text: String) {
+        lock.lock(); defer { lock.unlock() }
+        FileHandle.standardError.write(Data((Terminal.sanitize(text) + "\n").utf8))
+    }
+
+    /// A value as pretty, key-sorted JSON on stdout.
+    public static func json<T: Encodable>(_ value: T) {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        let data = (try? encoder.encode(value)) ?? Data("{}".utf8)
+        lock.lock(); defer { lock.unlock() }
+        FileHandle.standardOutput.write(data + Data("\n".utf8))
+    }
+}

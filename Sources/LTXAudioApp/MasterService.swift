@@ -1,0 +1,156 @@
+import AudioCore
+import AudioIO
+import Foundation
+import Mastering
+
+/// One planned unit of work: an input, its output path and encoding, or why it cannot run.
+public struct MasterJob: Sendable {
+    public var input: InputFile
+    public var output: String?
+    public var encoding: OutputEncoding?
+    /// Set when planning already decided the outcome (unreadable input, name clash, exists).
+    public var decided: MasterFileReport?
+}
+
+/// Plans and runs mastering: decode, resample, encode, atomically.
+public enum MasterService {
+    /// Masters one file to an explicit output path (the output's extension or
+    /// `settings.container` picks the format). Used by `generate` after downloading.
+    public static func master(input: String, output: String, settings: MasterSettings) -> MasterFileReport {
+        let jobs = plan([InputFile(path: input, relativePath: (input as NSString).lastPathComponent)],
+                        output: output, outputIsFile: true, settings: settings)
+        return run(jobs[0], settings: settings)
+    }
+
+    /// Decides each input's output path and encoding, in order. The second of two inputs that
+    /// would write the same output fails; an existing output is skipped unless `overwrite`.
+    /// - Parameters:
+    ///   - output: a file path when `outputIsFile`, else the output folder (mirrors `relativePath`).
+    public static func plan(_ inputs: [InputFile], output: String, outputIsFile: Bool,
+                            settings: MasterSettings) -> [MasterJob] {
+        var claimed: [String: String] = [:]  // absolute output -> input that claimed it
+        var jobs: [MasterJob] = []
+        for input in inputs {
+            var job = MasterJob(input: input)
+            do {
+                let reader = try SoundFileReader(path: input.path)
+                let info = reader.info
+                reader.close()
+                let rate = settings.sampleRate ?? info.format.sampleRate
+                let explicit = outputIsFile ? try containerOf(output: output, settings: settings) : settings.container
+                let encoding = try chooseEncoding(info: info, outputRate: rate, explicit: explicit,
+                                                  bitDepth: settings.bitDepth, path: outputIsFile ? output : input.path)
+                let target = outputIsFile ? output : outputPath(for: input, in: output, container: encoding.container)
+                job.output = target
+                job.encoding = encoding
+                let key = InputDiscovery.absolute(target)
+                if key == InputDiscovery.absolute(input.path) {
+                    job.decided = failure(input, target, "the output would replace the input; choose another output")
+                } else if let other = claimed[key] {
+                    job.decided = failure(input, target, "\(other) already writes \(target); rename one of them or master them separately")
+                } else {
+                    claimed[key] = input.path
+                    if !settings.overwrite && FileManager.default.fileExists(atPath: target) {
+                        var r = MasterFileReport(path: input.path, output: target, status: .skipped)
+                        r.note = "\(target) exists; pass --overwrite to replace it"
+                        job.decided = r
+                    }
+                }
+            } catch {
+                job.decided = failure(input, job.output, describe(error, input: input.path))
+            }
+            jobs.append(job)
+        }
+        return jobs
+    }
+
+    /// Runs one planned job (or returns its decided outcome).
+    public static func run(_ job: MasterJob, settings: MasterSettings) -> MasterFileReport {
+        if let decided = job.decided { return decided }
+        guard let output = job.output, let encoding = job.encoding else {
+            return failure(job.input, job.output, "nothing planned (internal error)")
+        }
+        let start = DispatchTime.now()
+        var report: MasterFileReport
+        do {
+            report = try MasteringRun(input: job.input.path, output: output, encoding: encoding, settings: settings).run()
+        } catch let error as AudioIOError where error.code == .outputExists {
+            report = MasterFileReport(path: job.input.path, output: output, status: .skipped)
+            report.note = "\(output) exists; pass --overwrite to replace it"
+        } catch {
+            report = failure(job.input, output, describe(error, input: job.input.path))
+        }
+        report.elapsedSeconds = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
+        return report
+    }
+
+    /// The container an explicit output file asks for: its extension, which `--format` must match.
+    static func containerOf(output: String, settings: MasterSettings) throws -> Container? {
+        let ext = (output as NSString).pathExtension
+        let fromExt = Container(fileExtension: ext)
+        if let format = settings.container {
+            if let fromExt, fromExt != format {
+                throw AudioIOError(.unsupportedOutput, path: output,
+                    "--format \(format.fileExtension) contradicts the .\(ext) extension; drop one of them")
+            }
+            return format
+        }
+        guard let fromExt else {
+            throw AudioIOError(.unsupportedOutput, path: output,
+                ext.isEmpty ? "has no extension to pick a format from; add one (.flac, .wav, .mp3, .ogg, .opus) or pass --format"
+                            : "unknown output format .\(ext); use .flac, .wav, .mp3, .ogg, .opus, .aiff, .caf, .w64 or .rf64, or pass --format")
+        }
+        return fromExt
+    }
+
+    /// Container and bit depth for one input (see `MasterSettings` for the rules).
+    static func chooseEncoding(info: SoundFileInfo, outputRate: Int, explicit: Container?,
+                               bitDepth: Int?, path: String) throws -> OutputEncoding {
+        let limits = AudioFormatLimits(sampleRate: outputRate, channelCount: info.format.channelCount)
+        let container: Container
+        if let explicit {
+            container = explicit
+        } else if let own = info.container,
+                  (try? OutputEncoding(container: own, bitDepth: own.isLossy ? nil : 24).check(limits, path: path)) != nil {
+            container = own
+        } else {
+            container = .flac
+        }
+        var depth = bitDepth
+        if explicit == nil && container.isLossy { depth = nil }  // a batch's lossy inputs stay lossy
+        if depth == nil && !container.isLossy {
+            depth = container == info.container && info.bitDepth.map(container.allowedBitDepths.contains) == true ? info.bitDepth : 24
+        }
+        let encoding = try OutputEncoding(container: container, bitDepth: depth, path: path)
+        try encoding.check(limits, path: path)
+        return encoding
+    }
+
+    /// `folder/<relative dir>/<stem>.<ext>`.
+    static func outputPath(for input: InputFile, in folder: String, container: Container) -> String {
+        let rel = input.relativePath as NSString
+        let stem = (rel.lastPathComponent as NSString).deletingPathExtension
+        let dir = rel.deletingLastPathComponent
+        var path = folder.hasSuffix("/") ? String(folder.dropLast()) : folder
+        if path.isEmpty { path = "." }
+        if !dir.isEmpty { path += "/" + dir }
+        return path + "/" + stem + "." + container.fileExtension
+    }
+
+    static func failure(_ input: InputFile, _ output: String?, _ message: String) -> MasterFileReport {
+        var r = MasterFileReport(path: input.path, output: output, status: .failed)
+        r.error = message.hasPrefix(input.path) ? message : "\(input.path): \(message)"
+        return r
+    }
+
+    /// One line that starts with the input's path.
+    static func describe(_ error: Error, input: String) -> String {
+        let text: String
+        if let e = error as? AudioIOError {
+            text = e.path == input ? e.description : "\(input): \(e.description)"
+        } else {
+            text = "\(input): \(error)"
+        }
+        return text.hasPrefix(input) ? text : "\(input): \(text)"
+    }
+}

@@ -1,0 +1,95 @@
+import AudioCore
+
+/// A loudness target: integrated loudness and a true-peak ceiling.
+public struct LoudnessTarget: Sendable, Hashable {
+    /// Integrated loudness to reach (ITU-R BS.1770-4).
+    public var integrated: LUFS
+    /// Largest true peak allowed (dBTP).
+    public var truePeakCeiling: Decibels
+    /// Largest gain applied, so near-silent noise is not blown up.
+    public var maxGain: Decibels
+
+    public init(integrated: LUFS, truePeakCeiling: Decibels, maxGain: Decibels = Decibels(30)) {
+        self.integrated = integrated
+        self.truePeakCeiling = truePeakCeiling
+        self.maxGain = maxGain
+    }
+}
+
+/// Named delivery targets (`--preset`).
+public enum Preset: String, Sendable, CaseIterable, Hashable {
+    /// Streaming services: -14 LUFS, -1 dBTP. The default.
+    case streaming
+    /// Podcasts: -16 LUFS, -1 dBTP.
+    case podcast
+    /// EBU R 128 broadcast: -23 LUFS, -1 dBTP.
+    case broadcast
+    /// ATSC A/85 (US television): -24 LUFS, -2 dBTP.
+    case atsc
+    /// No loudness change (trim, resample, dither and encode only).
+    case none
+
+    /// The target, or nil for `none`.
+    public var target: LoudnessTarget? {
+        switch self {
+        case .streaming: return LoudnessTarget(integrated: LUFS(-14), truePeakCeiling: Decibels(-1))
+        case .podcast: return LoudnessTarget(integrated: LUFS(-16), truePeakCeiling: Decibels(-1))
+        case .broadcast: return LoudnessTarget(integrated: LUFS(-23), truePeakCeiling: Decibels(-1))
+        case .atsc: return LoudnessTarget(integrated: LUFS(-24), truePeakCeiling: Decibels(-2))
+        case .none: return nil
+        }
+    }
+
+    /// One line for help texts: "streaming (-14 LUFS, -1 dBTP)".
+    public var summary: String {
+        guard let t = target else { return "\(rawValue) (no loudness change)" }
+        return "\(rawValue) (\(Int(t.integrated.value)) LUFS, \(Int(t.truePeakCeiling.value)) dBTP)"
+    }
+}
+
+/// Silence trimming settings.
+public struct TrimSettings: Sendable, Hashable {
+    /// Windows quieter than this (RMS, dBFS) are silence.
+    public var threshold = Decibels(-50)
+    /// Silence kept next to the sound, seconds.
+    public var pad = 0.050
+    /// Fade at each cut, seconds.
+    public var fade = 0.005
+    /// Inner silences longer than this are shortened to it; nil leaves them.
+    public var maxGap: Double?
+
+    public init() {}
+}
+
+/// How the gain for a target is chosen and corrected after limiting.
+public enum LoudnessNormalization {
+    /// How close the result must be to the target (lossless outputs).
+    public static let tolerance = 0.1
+    /// What the iteration aims for, inside the tolerance.
+    public static let aim = 0.04
+
+    /// The first gain for a measured loudness: target − measured, capped at `maxGain`.
+    /// - Returns: the gain and whether the cap bound it; nil when the loudness has no value
+    ///   (silence, or shorter than one 400 ms gating block).
+    public static func initialGain(measured: LUFS, target: LoudnessTarget) -> (gain: Decibels, capped: Bool)? {
+        guard measured.isFinite else { return nil }
+        let wanted = target.integrated.value - measured.value
+        return wanted > target.maxGain.value ? (target.maxGain, true) : (Decibels(wanted), false)
+    }
+
+    /// The next gain after passes at `gains` measured `results` (oldest first): a secant step
+    /// on the last two passes (the limiter makes loudness grow slower than the gain, so the
+    /// slope is below 1), a plain correction after the first. Capped at `maxGain`.
+    public static func nextGain(gains: [Decibels], results: [LUFS], target: LoudnessTarget) -> (gain: Decibels, capped: Bool) {
+        precondition(!gains.isEmpty && gains.count == results.count)
+        let error = target.integrated.value - results.last!.value
+        var slope = 1.0
+        if gains.count >= 2 {
+            let dg = gains[gains.count - 1].value - gains[gains.count - 2].value
+            let dl = results[results.count - 1].value - results[results.count - 2].value
+            if abs(dg) > 1e-6 { slope = min(1, max(0.05, dl / dg)) }
+        }
+        let wanted = gains.last!.value + error / slope
+        return wanted > target.maxGain.value ? (target.maxGain, true) : (Decibels(wanted), false)
+    }
+}

@@ -1,0 +1,146 @@
+import AudioCore
+import AudioIO
+import Foundation
+import Testing
+import TestSupport
+
+/// Every failure names the file and says why, and leaves nothing half-written behind.
+@Suite struct ErrorTests {
+    func openError(_ path: String) -> AudioIOError? {
+        do {
+            _ = try SoundFileReader(path: path)
+            return nil
+        } catch let e as AudioIOError {
+            return e
+        } catch {
+            return nil
+        }
+    }
+
+    @Test func missingFile() {
+        let e = openError("/nonexistent/take.wav")
+        #expect(e?.code == .missing)
+        #expect(e?.description == "/nonexistent/take.wav: no such file")
+    }
+
+    @Test func emptyFile() {
+        let e = openError(Repository.fixtures + "/bad/empty.wav")
+        #expect(e?.code == .empty)
+        #expect(e?.description.contains("bad/empty.wav: empty file") == true)
+    }
+
+    @Test func textFileNamedWav() {
+        let e = openError(Repository.fixtures + "/bad/not-audio.wav")
+        #expect(e?.code == .notAudio)
+        #expect(e?.description.contains("not an audio file") == true)
+        #expect(e?.cause != nil, "libsndfile's own message is kept")
+    }
+
+    @Test func truncatedWavIsRefused() {
+        let e = openError(Repository.fixtures + "/bad/truncated.wav")
+        #expect(e?.code == .truncated)
+        #expect(e?.description.contains("truncated") == true)
+        #expect(e?.description.contains("re-download") == true)
+    }
+
+    @Test func truncatedFlacFailsWhileReading() throws {
+        let dir = try TemporaryFolder("trunc")
+        defer { dir.remove() }
+        let path = dir.file("long.flac")
+        let w = try SoundFileWriter(path: path, format: AudioFormat(sampleRate: 48000, channelCount: 1),
+                                    encoding: OutputEncoding(container: .flac, bitDepth: 16))
+        try w.write(TestTone.noise(amplitude: 0.5, frames: 96000, channels: 1))
+        try w.commit()
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+        try bytes.prefix(bytes.count / 2).write(to: URL(fileURLWithPath: path))
+        #expect(throws: AudioIOError.self) {
+            let r = try SoundFileReader(path: path)
+            var block = AudioBlock(channelCount: 1, capacity: 4096)
+            while try r.read(into: &block) > 0 {}
+        }
+    }
+
+    @Test func folderIsNotAFile() {
+        #expect(openError(Repository.fixtures)?.code == .unreadable)
+    }
+
+    @Test func headerWithoutFrames() throws {
+        let dir = try TemporaryFolder("zero")
+        defer { dir.remove() }
+        let path = dir.file("silent.wav")
+        let w = try SoundFileWriter(path: path, format: AudioFormat(sampleRate: 48000, channelCount: 2),
+                                    encoding: OutputEncoding(container: .wav, bitDepth: 16))
+        try w.commit()
+        #expect(openError(path)?.code == .empty)
+    }
+
+    @Test func impossibleOutputsAreRefusedWithAWayOut() throws {
+        let opus = #expect(throws: AudioIOError.self) {
+            _ = try SoundFileWriter(path: "/tmp/x.opus", format: AudioFormat(sampleRate: 44100, channelCount: 2),
+                                    encoding: OutputEncoding(container: .opus, bitDepth: nil))
+        }
+        #expect(opus?.code == .unsupportedOutput)
+        #expect(opus?.message.contains("48 kHz") == true)
+        #expect(opus?.message.contains("--sample-rate 48000") == true)
+
+        let flac32 = #expect(throws: AudioIOError.self) { _ = try OutputEncoding(container: .flac, bitDepth: 32) }
+        #expect(flac32?.message.contains("use --bit-depth 16 or 24") == true)
+
+        let mp3Depth = #expect(throws: AudioIOError.self) { _ = try OutputEncoding(container: .mp3, bitDepth: 24) }
+        #expect(mp3Depth?.message.contains("no bit depth") == true)
+
+        let mp3Surround = #expect(throws: AudioIOError.self) {
+            _ = try SoundFileWriter(path: "/tmp/x.mp3", format: AudioFormat(sampleRate: 48000, channelCount: 6),
+                                    encoding: OutputEncoding(container: .mp3, bitDepth: nil))
+        }
+        #expect(mp3Surround?.message.contains("at most 2 channels") == true)
+    }
+
+    @Test func existingOutputIsKeptUnlessOverwriteIsAsked() throws {
+        let dir = try TemporaryFolder("exists")
+        defer { dir.remove() }
+        let path = dir.file("out.wav")
+        try Data("keep me".utf8).write(to: URL(fileURLWithPath: path))
+        let fmt = AudioFormat(sampleRate: 8000, channelCount: 1)
+        let enc = try OutputEncoding(container: .wav, bitDepth: 16)
+        let e = #expect(throws: AudioIOError.self) { _ = try SoundFileWriter(path: path, format: fmt, encoding: enc) }
+        #expect(e?.code == .outputExists)
+        #expect(e?.message.contains("--overwrite") == true)
+        #expect(try String(contentsOfFile: path, encoding: .utf8) == "keep me")
+
+        // A file that appears while the writer works is not replaced either.
+        let late = dir.file("late.wav")
+        let w = try SoundFileWriter(path: late, format: fmt, encoding: enc)
+        try w.write(TestTone.sine(frequency: 440, amplitude: 0.1, frames: 800, sampleRate: 8000))
+        try Data("first".utf8).write(to: URL(fileURLWithPath: late))
+        #expect(throws: AudioIOError.self) { try w.commit() }
+        #expect(try String(contentsOfFile: late, encoding: .utf8) == "first")
+        #expect(dir.contents() == ["late.wav", "out.wav"], "no temporary file left behind")
+
+        let o = try SoundFileWriter(path: path, format: fmt, encoding: enc, overwrite: true)
+        try o.write(TestTone.sine(frequency: 440, amplitude: 0.1, frames: 800, sampleRate: 8000))
+        try o.commit()
+        #expect(try SoundFileReader(path: path).info.frameCount == 800)
+    }
+
+    @Test func abandonedWriterLeavesNothing() throws {
+        let dir = try TemporaryFolder("discard")
+        defer { dir.remove() }
+        do {
+            let w = try SoundFileWriter(path: dir.file("x.flac"), format: AudioFormat(sampleRate: 8000, channelCount: 1),
+                                        encoding: OutputEncoding(container: .flac, bitDepth: 16))
+            try w.write(TestTone.sine(frequency: 440, amplitude: 0.1, frames: 800, sampleRate: 8000))
+            #expect(dir.contents().count == 1 && dir.contents()[0].hasPrefix(SoundFileWriter.temporaryPrefix))
+        }
+        #expect(dir.contents().isEmpty)
+    }
+
+    @Test func missingOutputFolder() throws {
+        let e = #expect(throws: AudioIOError.self) {
+            _ = try SoundFileWriter(path: "/nonexistent-dir/x.wav", format: AudioFormat(sampleRate: 8000, channelCount: 1),
+                                    encoding: OutputEncoding(container: .wav, bitDepth: 16))
+        }
+        #expect(e?.code == .writeFailed)
+        #expect(e?.description.hasPrefix("/nonexistent-dir/x.wav: cannot create") == true)
+    }
+}
