@@ -1,7 +1,7 @@
 // swift-tools-version: 6.1
 //
 // Benchmarks for ltx-audio, kept in a nested package so the main build stays lean.
-// Run: cd Benchmarks && swift package benchmark --target DSPKernels (or --target Mastering)
+// Run: cd Benchmarks && swift package benchmark --target DSPKernels (or --target MasteringKernels)
 import PackageDescription
 
 // A path dependency's identity is its directory name (lower-cased), which differs between
@@ -27,7 +27,7 @@ let package = Package(
             path: "DSPKernels",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]),
         .executableTarget(
-            name: "Mastering",
+            name: "MasteringKernels",
             dependencies: [
                 .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "DSP", package: rootIdentity),
@@ -35,7 +35,7 @@ let package = Package(
                 .product(name: "AudioIO", package: rootIdentity),
                 .product(name: "Mastering", package: rootIdentity),
             ],
-            path: "Mastering",
+            path: "MasteringKernels",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]),
     ]
 )
