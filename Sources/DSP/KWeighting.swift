@@ -61,7 +61,8 @@ public enum KWeighting {
                     a1: 2 * (k * k - 1) / a0,
                     a2: (1 - k / q + k * k) / a0)
             }
-            // Stage 2: RLB high-pass; numerator 1, −2, 1 (double zero at DC).
+            // Stage 2: RLB high-pass; numerator 1, −2, 1 (double zero at DC). The kernels use
+            // that numerator as (u − u1) − (u1 − u2): exact for these values, and it saves work.
             do {
                 let f0 = 38.13547087602444, q = 0.5003270373238773
                 let k = Double.tan(Double.pi * f0 / sampleRate)
@@ -131,9 +132,7 @@ public enum KWeighting {
         let sb0 = SIMD4(repeating: k.shelf.b0), sb1 = SIMD4(repeating: k.shelf.b1)
         let sb2 = SIMD4(repeating: k.shelf.b2), sa1 = SIMD4(repeating: k.shelf.a1)
         let sa2 = SIMD4(repeating: k.shelf.a2)
-        let hb0 = SIMD4(repeating: k.highPass.b0), hb1 = SIMD4(repeating: k.highPass.b1)
-        let hb2 = SIMD4(repeating: k.highPass.b2), ha1 = SIMD4(repeating: k.highPass.a1)
-        let ha2 = SIMD4(repeating: k.highPass.a2)
+        let ha1 = SIMD4(repeating: k.highPass.a1), ha2 = SIMD4(repeating: k.highPass.a2)
         var x1 = state.x1, x2 = state.x2, u1 = state.u1, u2 = state.u2, v1 = state.v1, v2 = state.v2
         let i0 = input.p0, i1 = input.p1, i2 = input.p2, i3 = input.p3
         let o0 = output.p0, o1 = output.p1, o2 = output.p2, o3 = output.p3
@@ -142,7 +141,7 @@ public enum KWeighting {
             // Terms independent of u[n−1] first; the recursion then costs one multiply-add.
             let tu = sb0 * x + sb1 * x1 + sb2 * x2 - sa2 * u2
             let u = tu - sa1 * u1
-            let tv = hb0 * u + hb1 * u1 + hb2 * u2 - ha2 * v2
+            let tv = (u - u1) - (u1 - u2) - ha2 * v2
             let v = tv - ha1 * v1
             x2 = x1; x1 = x; u2 = u1; u1 = u; v2 = v1; v1 = v
             o0[n] = Float(v[0]); o1[n] = Float(v[1]); o2[n] = Float(v[2]); o3[n] = Float(v[3])
@@ -150,7 +149,50 @@ public enum KWeighting {
         state.x1 = x1; state.x2 = x2; state.u1 = u1; state.u2 = u2; state.v1 = v1; state.v2 = v2
     }
 
-    /// Scalar twin of `filter`: one channel, the same arithmetic in the same order.
+    /// Filter memory for two channels, one per lane of a `SIMD2<Double>` (stereo, or mono
+    /// with an idle lane): half the work of the four-lane kernel when there are ≤ 2 channels.
+    public struct PairState: Sendable {
+        public var x1 = SIMD2<Double>(), x2 = SIMD2<Double>()
+        public var u1 = SIMD2<Double>(), u2 = SIMD2<Double>()
+        public var v1 = SIMD2<Double>(), v2 = SIMD2<Double>()
+        public init() {}
+
+        /// As `State.flushTinyValues()`.
+        public mutating func flushTinyValues() {
+            func flush(_ v: inout SIMD2<Double>) {
+                v.replace(with: 0, where: (v .< 1e-30) .& (v .> -1e-30))
+            }
+            flush(&x1); flush(&x2); flush(&u1); flush(&u2); flush(&v1); flush(&v2)
+        }
+    }
+
+    /// K-weights `count` frames of two planar channels at once (one per `SIMD2<Double>` lane).
+    /// Same arithmetic as the four-lane `filter`; see there for the parameters.
+    @inlinable
+    public static func filter(
+        _ k: Coefficients, state: inout PairState,
+        input0: UnsafePointer<Float>, input1: UnsafePointer<Float>,
+        output0: UnsafeMutablePointer<Float>, output1: UnsafeMutablePointer<Float>, count: Int
+    ) {
+        precondition(count >= 0)
+        let sb0 = SIMD2(repeating: k.shelf.b0), sb1 = SIMD2(repeating: k.shelf.b1)
+        let sb2 = SIMD2(repeating: k.shelf.b2), sa1 = SIMD2(repeating: k.shelf.a1)
+        let sa2 = SIMD2(repeating: k.shelf.a2)
+        let ha1 = SIMD2(repeating: k.highPass.a1), ha2 = SIMD2(repeating: k.highPass.a2)
+        var x1 = state.x1, x2 = state.x2, u1 = state.u1, u2 = state.u2, v1 = state.v1, v2 = state.v2
+        for n in 0..<count {
+            let x = SIMD2<Double>(Double(input0[n]), Double(input1[n]))
+            let tu = sb0 * x + sb1 * x1 + sb2 * x2 - sa2 * u2
+            let u = tu - sa1 * u1
+            let tv = (u - u1) - (u1 - u2) - ha2 * v2
+            let v = tv - ha1 * v1
+            x2 = x1; x1 = x; u2 = u1; u1 = u; v2 = v1; v1 = v
+            output0[n] = Float(v[0]); output1[n] = Float(v[1])
+        }
+        state.x1 = x1; state.x2 = x2; state.u1 = u1; state.u2 = u2; state.v1 = v1; state.v2 = v2
+    }
+
+    /// Scalar twin of both `filter`s: one channel, the same arithmetic in the same order.
     public static func filterReference(
         _ k: Coefficients, state: inout ChannelState,
         input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, count: Int
@@ -159,7 +201,7 @@ public enum KWeighting {
         for n in 0..<count {
             let x = Double(input[n])
             let u = (s.b0 * x + s.b1 * state.x1 + s.b2 * state.x2 - s.a2 * state.u2) - s.a1 * state.u1
-            let v = (h.b0 * u + h.b1 * state.u1 + h.b2 * state.u2 - h.a2 * state.v2) - h.a1 * state.v1
+            let v = ((u - state.u1) - (state.u1 - state.u2) - h.a2 * state.v2) - h.a1 * state.v1
             state.x2 = state.x1; state.x1 = x
             state.u2 = state.u1; state.u1 = u
             state.v2 = state.v1; state.v1 = v

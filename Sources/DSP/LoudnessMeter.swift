@@ -54,8 +54,11 @@ public struct LoudnessMeter: AudioSink, Sendable {
     /// Channels that count for loudness (weight > 0), and their weights.
     private let weightedChannels: [Int]
     private let weights: [Double]
-    /// One filter state per group of four weighted channels.
-    private var states: [KWeighting.State]
+    /// Weighted channels go through the four-lane kernel four at a time; a remainder of one or
+    /// two channels (mono, stereo, the fifth channel of 5.1) through the two-lane kernel.
+    private let quadCount: Int
+    private var quadStates: [KWeighting.State]
+    private var pairStates: [KWeighting.PairState]
     /// K-weighted samples of the current sub-block, one row of `framesPerSubBlock` per weighted channel.
     private var filtered: [Float]
     /// Zeros (input of unused SIMD lanes) followed by a row that unused lanes write to.
@@ -91,8 +94,10 @@ public struct LoudnessMeter: AudioSink, Sendable {
         }
         weightedChannels = needsLoudness ? chans : []
         weights = needsLoudness ? ws : []
-        let groups = (weightedChannels.count + 3) / 4
-        states = Array(repeating: KWeighting.State(), count: groups)
+        let rest = weightedChannels.count % 4
+        quadCount = weightedChannels.count / 4 + (rest == 3 ? 1 : 0)
+        quadStates = Array(repeating: KWeighting.State(), count: quadCount)
+        pairStates = Array(repeating: KWeighting.PairState(), count: rest == 1 || rest == 2 ? 1 : 0)
         filtered = Array(repeating: 0, count: needsLoudness ? weightedChannels.count * framesPerSubBlock : 0)
         laneScratch = Array(repeating: 0, count: needsLoudness ? 2 * framesPerSubBlock : 0)
         if needsLoudness { subBlockEnergies.reserveCapacity(36_000) }
@@ -132,20 +137,22 @@ public struct LoudnessMeter: AudioSink, Sendable {
             let fill = subBlockFill
             filtered.withUnsafeMutableBufferPointer { rows in
                 laneScratch.withUnsafeMutableBufferPointer { scratch in
-                    states.withUnsafeMutableBufferPointer { states in
-                        let zeros = UnsafePointer(scratch.baseAddress!)
-                        let trash = scratch.baseAddress! + sub
-                        for g in 0..<states.count {
-                            func lane(_ j: Int) -> (UnsafePointer<Float>, UnsafeMutablePointer<Float>) {
-                                let idx = 4 * g + j
-                                guard idx < weighted else { return (zeros, trash) }
-                                return (base + weightedChannels[idx] * stride + pos, rows.baseAddress! + idx * sub + fill)
-                            }
-                            let l0 = lane(0), l1 = lane(1), l2 = lane(2), l3 = lane(3)
-                            KWeighting.filter(
-                                k, state: &states[g],
-                                input: .init(l0.0, l1.0, l2.0, l3.0), output: .init(l0.1, l1.1, l2.1, l3.1), count: m)
-                        }
+                    let zeros = UnsafePointer(scratch.baseAddress!)
+                    let trash = scratch.baseAddress! + sub
+                    func lane(_ idx: Int) -> (UnsafePointer<Float>, UnsafeMutablePointer<Float>) {
+                        guard idx < weighted else { return (zeros, trash) }
+                        return (base + weightedChannels[idx] * stride + pos, rows.baseAddress! + idx * sub + fill)
+                    }
+                    for g in 0..<quadCount {
+                        let l0 = lane(4 * g), l1 = lane(4 * g + 1), l2 = lane(4 * g + 2), l3 = lane(4 * g + 3)
+                        KWeighting.filter(
+                            k, state: &quadStates[g],
+                            input: .init(l0.0, l1.0, l2.0, l3.0), output: .init(l0.1, l1.1, l2.1, l3.1), count: m)
+                    }
+                    if !pairStates.isEmpty {
+                        let l0 = lane(4 * quadCount), l1 = lane(4 * quadCount + 1)
+                        KWeighting.filter(k, state: &pairStates[0], input0: l0.0, input1: l1.0,
+                                          output0: l0.1, output1: l1.1, count: m)
                     }
                 }
             }
@@ -160,7 +167,8 @@ public struct LoudnessMeter: AudioSink, Sendable {
                 }
                 subBlockEnergies.append(energy)
                 subBlockFill = 0
-                for g in states.indices { states[g].flushTinyValues() }
+                for g in quadStates.indices { quadStates[g].flushTinyValues() }
+                for g in pairStates.indices { pairStates[g].flushTinyValues() }
             }
         }
     }

@@ -74,16 +74,16 @@ public enum PowerSum {
         while i + 16 <= count {
             let v0 = raw.loadUnaligned(fromByteOffset: i &* 4, as: SIMD8<Float>.self)
             let v1 = raw.loadUnaligned(fromByteOffset: (i &+ 8) &* 4, as: SIMD8<Float>.self)
-            hi0 = pointwiseMax(hi0, v0); lo0 = pointwiseMin(lo0, v0)
-            hi1 = pointwiseMax(hi1, v1); lo1 = pointwiseMin(lo1, v1)
+            hi0 = lanesMax(hi0, v0); lo0 = lanesMin(lo0, v0)
+            hi1 = lanesMax(hi1, v1); lo1 = lanesMin(lo1, v1)
             i &+= 16
         }
         if i + 8 <= count {
             let v = raw.loadUnaligned(fromByteOffset: i &* 4, as: SIMD8<Float>.self)
-            hi0 = pointwiseMax(hi0, v); lo0 = pointwiseMin(lo0, v)
+            hi0 = lanesMax(hi0, v); lo0 = lanesMin(lo0, v)
             i &+= 8
         }
-        var m = Swift.max(pointwiseMax(hi0, hi1).max(), -pointwiseMin(lo0, lo1).min())
+        var m = Swift.max(horizontalMax(lanesMax(hi0, hi1)), -horizontalMin(lanesMin(lo0, lo1)))
         while i < count {
             m = Swift.max(m, samples[i].magnitude)
             i &+= 1

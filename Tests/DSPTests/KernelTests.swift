@@ -68,6 +68,40 @@ struct KernelTests {
     }
 
     @Test(arguments: lengths)
+    func kWeightingPairMatchesReference(length: Int) {
+        for rate in [22_050.0, 48_000, 96_000] {
+            let k = KWeighting.Coefficients(sampleRate: rate)
+            for offset in Self.offsets {
+                let l = Signal.noise(count: length + offset, amplitude: 0.9, seed: UInt64(length + 1))
+                let r = Signal.noise(count: length + offset, amplitude: 0.3, seed: UInt64(length + 2))
+                var outL = [Float](repeating: 0, count: length + offset), outR = outL, refL = outL, refR = outL
+                var state = KWeighting.PairState()
+                var sl = KWeighting.ChannelState(), sr = KWeighting.ChannelState()
+                l.withUnsafeBufferPointer { l in r.withUnsafeBufferPointer { r in
+                    outL.withUnsafeMutableBufferPointer { ol in outR.withUnsafeMutableBufferPointer { or in
+                        // Two calls, so the state is carried across a call boundary.
+                        for (start, count) in [(0, length / 3), (length / 3, length - length / 3)] {
+                            KWeighting.filter(k, state: &state,
+                                              input0: l.baseAddress! + offset + start, input1: r.baseAddress! + offset + start,
+                                              output0: ol.baseAddress! + offset + start, output1: or.baseAddress! + offset + start,
+                                              count: count)
+                        }
+                    } }
+                    refL.withUnsafeMutableBufferPointer { o in
+                        KWeighting.filterReference(k, state: &sl, input: l.baseAddress! + offset, output: o.baseAddress! + offset, count: length)
+                    }
+                    refR.withUnsafeMutableBufferPointer { o in
+                        KWeighting.filterReference(k, state: &sr, input: r.baseAddress! + offset, output: o.baseAddress! + offset, count: length)
+                    }
+                } }
+                // Same tolerance and reasoning as the four-lane test.
+                let worst = zip(outL + outR, refL + refR).map { abs($0 - $1) }.max() ?? 0
+                #expect(worst <= 2.5e-7, "rate \(rate) offset \(offset): max diff \(worst)")
+            }
+        }
+    }
+
+    @Test(arguments: lengths)
     func sumOfSquaresMatchesReference(length: Int) {
         for offset in Self.offsets {
             let x = Signal.noise(count: length + offset, amplitude: 1, seed: UInt64(7 + length))
