@@ -33,18 +33,22 @@ public struct TruePeakLimiter: AudioStage, Sendable {
     private var channels = 0
     private var L = 0          // look-ahead frames
     private var halfTaps = 0   // T/2
+    private var history = 0    // T − 1
     private var delay = 0      // T/2 + L
     private var releaseStep: Float = 0
+    private var capacity = 0   // most frames one call handles
 
-    // Detection: the last T-1 input samples of each channel, then the block (per channel rows).
+    // Per channel, rows of `history + capacity`: the last T−1 inputs, then the block (detection).
     private var detectRows: [Float] = []
     private var rowLength = 0
-    private var blockPeaks: [Float] = []   // m for each window of the block, max over channels
+    // Per channel, rows of `delay + capacity`: x[t0 − delay ..< t0 + n] (the delay line).
+    private var delayRows: [Float] = []
+    private var delayLength = 0
+    // Per frame of the block: interpolated peak after the detected frame, |x| peak, gain.
+    private var windowPeak: [Float] = []
+    private var samplePeak: [Float] = []
+    private var gains: [Float] = []
     private var previousM: Float = 0
-
-    // Delay line: ring of `delay + 1` frames per channel.
-    private var ring: [Float] = []
-    private var ringSize = 1
 
     // Sliding minimum (monotonic deque) over L+1 required gains, and the moving average.
     private var dequeIndex: [Int] = []
@@ -58,7 +62,7 @@ public struct TruePeakLimiter: AudioStage, Sendable {
     private var gain: Float = 1
 
     private var inputFrames = 0      // real frames ingested
-    private var detectIndex = 0      // next frame `a` whose requirement is pushed
+    private var detectIndex = 0      // next frame whose requirement is pushed
     private var flushed = false
 
     /// Smallest gain applied so far (1 = no limiting).
@@ -88,14 +92,17 @@ public struct TruePeakLimiter: AudioStage, Sendable {
         channels = format.channelCount
         L = max(1, Int((lookahead * Double(format.sampleRate)).rounded()))
         halfTaps = filter.tapsPerPhase / 2
+        history = max(0, filter.tapsPerPhase - 1)
         delay = halfTaps + L
         releaseStep = Float(1 - Double.exp(-1 / (release * Double(format.sampleRate))))
-        let history = max(0, filter.tapsPerPhase - 1)
-        rowLength = history + max(maxFrames, delay)
+        capacity = max(maxFrames, delay)
+        rowLength = history + capacity
         detectRows = [Float](repeating: 0, count: channels * rowLength)
-        blockPeaks = [Float](repeating: 0, count: max(maxFrames, delay))
-        ringSize = delay + 1
-        ring = [Float](repeating: 0, count: channels * ringSize)
+        delayLength = delay + capacity
+        delayRows = [Float](repeating: 0, count: channels * delayLength)
+        windowPeak = [Float](repeating: 0, count: capacity)
+        samplePeak = [Float](repeating: 0, count: capacity)
+        gains = [Float](repeating: 1, count: capacity)
         dequeIndex = [Int](repeating: 0, count: L + 2)
         dequeValue = [Float](repeating: 1, count: L + 2)
         dequeHead = 0
@@ -114,11 +121,16 @@ public struct TruePeakLimiter: AudioStage, Sendable {
         // average with L of them so a peak in the first frames is still ramped into.
         detectIndex = -L
         for _ in 0..<L { _ = pushRequirement(1) }
-        return StreamSpec(format: format, maxFrames: max(maxFrames, delay))
+        return StreamSpec(format: format, maxFrames: capacity)
     }
 
     public mutating func process(_ input: AudioBlock, into output: inout AudioBlock) throws {
-        try run(input, frames: input.frameCount, into: &output)
+        var start = 0
+        while start < input.frameCount {
+            let n = min(capacity, input.frameCount - start)
+            run(input, from: start, frames: n, into: &output, padding: false)
+            start += n
+        }
     }
 
     public mutating func flush(into output: inout AudioBlock) throws {
@@ -126,123 +138,132 @@ public struct TruePeakLimiter: AudioStage, Sendable {
         flushed = true
         // Push `delay` frames of silence through to release the held-back real frames.
         let zeros = AudioBlock(channelCount: channels, capacity: delay, frameCount: delay)
-        try run(zeros, frames: delay, into: &output, padding: true)
+        run(zeros, from: 0, frames: delay, into: &output, padding: true)
     }
 
-    private mutating func run(_ input: AudioBlock, frames n: Int, into output: inout AudioBlock, padding: Bool = false) throws {
+    /// One block of `n` ≤ `capacity` frames: detection (SIMD), requirements and gains (a scalar
+    /// pass, serial by nature), then the delayed samples times the gains (SIMD).
+    private mutating func run(_ input: AudioBlock, from offset: Int, frames n: Int, into output: inout AudioBlock, padding: Bool) {
         guard n > 0 else { return }
-        let history = max(0, filter.tapsPerPhase - 1)
         let t0 = inputFrames
-        // 1. Detection rows: history ‖ block, and the interpolated peak of each window.
+        let realEnd = padding ? inputFrames : Int.max
+        let (history, delay, rowLength, delayLength, channels) = (self.history, self.delay, self.rowLength, self.delayLength, self.channels)
+
+        // 1. Copy the block behind each channel's detection history and delay line.
         input.withStorage { src, stride in
             detectRows.withUnsafeMutableBufferPointer { rows in
-                for c in 0..<channels {
-                    let row = rows.baseAddress! + c * rowLength
-                    (row + history).update(from: src.baseAddress! + c * stride, count: n)
-                }
-            }
-        }
-        computeWindowPeaks(count: n)
-
-        // 2. Per frame: delay line, requirement, gain, output.
-        var emitted = output.frameCount
-        let realEnd = padding ? inputFrames : Int.max
-        // Move the buffers out of `self` for the loop, which also mutates `self`.
-        var ringLocal: [Float] = []
-        swap(&ringLocal, &ring)
-        var peaksLocal: [Float] = []
-        swap(&peaksLocal, &blockPeaks)
-        defer {
-            swap(&ringLocal, &ring)
-            swap(&peaksLocal, &blockPeaks)
-        }
-        input.withStorage { src, stride in
-            output.withMutableStorage { out, outStride in
-                ringLocal.withUnsafeMutableBufferPointer { ringBuf in
-                    let s = src.baseAddress!, o = out.baseAddress!, r = ringBuf.baseAddress!
-                    let blockPeaks = peaksLocal
-                    for i in 0..<n {
-                        let t = t0 + i
-                        let slot = t % ringSize
-                        for c in 0..<channels { r[c * ringSize + slot] = s[c * stride + i] }
-                        let a = t - halfTaps
-                        guard a >= 0 else { continue }
-                        let aSlot = a % ringSize
-                        var p: Float = Swift.max(previousM, blockPeaks[i])
-                        previousM = blockPeaks[i]
-                        for c in 0..<channels { p = Swift.max(p, r[c * ringSize + aSlot].magnitude) }
-                        let required: Float = p > ceiling ? ceiling / p : 1
-                        let smoothed = pushRequirement(required)
-                        let k = a - L
-                        guard k >= 0, k < realEnd else { continue }
-                        // Attack follows the smoothed curve; release recovers exponentially.
-                        if smoothed < gain {
-                            gain = smoothed
-                        } else {
-                            gain = Swift.min(smoothed, gain + (1 - gain) * releaseStep)
-                        }
-                        if gain < 1 {
-                            limitedFrames += 1
-                            minimumGain = Swift.min(minimumGain, gain)
-                        }
-                        gainLog?.append(gain)
-                        let kSlot = k % ringSize
-                        for c in 0..<channels { o[c * outStride + emitted] = r[c * ringSize + kSlot] * gain }
-                        emitted += 1
+                delayRows.withUnsafeMutableBufferPointer { lines in
+                    for c in 0..<channels {
+                        let from = src.baseAddress! + c * stride + offset
+                        (rows.baseAddress! + c * rowLength + history).update(from: from, count: n)
+                        (lines.baseAddress! + c * delayLength + delay).update(from: from, count: n)
                     }
                 }
             }
         }
-        output.frameCount = emitted
+
+        // 2. Per frame i (detected frame a = t0 + i − T/2): the interpolated peak after it, and
+        //    its |x| (at delay-line index i + L), both maxed over channels.
+        let skipBelow = filter.oversampling > 1 ? ceiling / filter.gainBound : .infinity
+        windowPeak.withUnsafeMutableBufferPointer { m in
+            samplePeak.withUnsafeMutableBufferPointer { px in
+                m.baseAddress!.update(repeating: 0, count: n)
+                px.baseAddress!.update(repeating: 0, count: n)
+                detectRows.withUnsafeBufferPointer { rows in
+                    delayRows.withUnsafeBufferPointer { lines in
+                        for c in 0..<channels {
+                            let row = rows.baseAddress! + c * rowLength
+                            var start = 0
+                            while start < n {
+                                let g = Swift.min(64, n - start)
+                                // Exact skip: no interpolated value in these windows can pass the ceiling.
+                                if PowerSum.absMax(row + start, count: g + history) >= skipBelow {
+                                    filter.windowPeaks(row + start, windows: g, maxInto: m.baseAddress! + start)
+                                }
+                                start += g
+                            }
+                            Self.maxMagnitude(lines.baseAddress! + c * delayLength + L, count: n, into: px.baseAddress!)
+                        }
+                    }
+                }
+            }
+        }
+
+        // 3. Requirements → smoothed gain → release, per frame (serial).
+        var first = -1, count = 0
+        var gainsLocal: [Float] = []
+        swap(&gainsLocal, &gains)
+        let mLocal = windowPeak, pxLocal = samplePeak
+        for i in 0..<n {
+            let a = t0 + i - halfTaps
+            guard a >= 0 else { continue }
+            let p = Swift.max(Swift.max(previousM, mLocal[i]), pxLocal[i])
+            previousM = mLocal[i]
+            let smoothed = pushRequirement(p > ceiling ? ceiling / p : 1)
+            let k = a - L
+            guard k >= 0, k < realEnd else { continue }
+            if smoothed < gain {
+                gain = smoothed
+            } else if gain < 1 {
+                gain = Swift.min(smoothed, gain + (1 - gain) * releaseStep)
+            }
+            if gain < 1 {
+                limitedFrames += 1
+                minimumGain = Swift.min(minimumGain, gain)
+            }
+            if first < 0 { first = i }
+            gainsLocal[i] = gain
+            count += 1
+        }
+        swap(&gainsLocal, &gains)
+        if gainLog != nil, count > 0 { gainLog!.append(contentsOf: gains[first..<(first + count)]) }
+
+        // 4. Output: x[k] (delay-line index i) times its gain, for the frames that left.
+        if count > 0 {
+            let start = output.frameCount
+            output.withMutableStorage { out, outStride in
+                delayRows.withUnsafeBufferPointer { lines in
+                    gains.withUnsafeBufferPointer { g in
+                        for c in 0..<channels {
+                            Gain.applyCurve(g.baseAddress! + first, to: lines.baseAddress! + c * delayLength + first,
+                                            into: out.baseAddress! + c * outStride + start, count: count)
+                        }
+                    }
+                }
+            }
+            output.frameCount = start + count
+        }
         if !padding { inputFrames += n }
 
-        // 3. Keep the last T-1 samples of each row as the next block's history.
-        if history > 0 {
-            detectRows.withUnsafeMutableBufferPointer { rows in
+        // 5. Keep the last T−1 detection samples and the last `delay` delay-line samples.
+        detectRows.withUnsafeMutableBufferPointer { rows in
+            delayRows.withUnsafeMutableBufferPointer { lines in
                 for c in 0..<channels {
-                    let row = rows.baseAddress! + c * rowLength
-                    row.update(from: row + n, count: history)
+                    if history > 0 {
+                        let row = rows.baseAddress! + c * rowLength
+                        row.update(from: row + n, count: history)
+                    }
+                    let line = lines.baseAddress! + c * delayLength
+                    line.update(from: line + n, count: delay)
                 }
             }
         }
     }
 
-    /// m for each of `count` windows (the largest interpolated magnitude between the window's
-    /// middle samples, over channels); 0 where it provably cannot exceed the ceiling.
-    private mutating func computeWindowPeaks(count: Int) {
-        blockPeaks.withUnsafeMutableBufferPointer { peaks in
-            for i in 0..<count { peaks[i] = 0 }
-            guard filter.oversampling > 1 else { return }
-            let t = filter.tapsPerPhase
-            let skipBelow = ceiling / filter.gainBound
-            detectRows.withUnsafeBufferPointer { rows in
-                filter.coefficients.withUnsafeBufferPointer { h in
-                    for c in 0..<channels {
-                        let row = rows.baseAddress! + c * rowLength
-                        var start = 0
-                        while start < count {
-                            let g = Swift.min(32, count - start)
-                            // Exact skip: no value in these windows can pass the ceiling.
-                            if PowerSum.absMax(row + start, count: g + t - 1) < skipBelow {
-                                start += g
-                                continue
-                            }
-                            for w in start..<(start + g) {
-                                let x = row + w
-                                var m: Float = 0
-                                for p in 0..<(filter.oversampling - 1) {
-                                    let hp = h.baseAddress! + p * t
-                                    var acc: Float = 0
-                                    for k in 0..<t { acc += hp[k] * x[k] }
-                                    m = Swift.max(m, acc.magnitude)
-                                }
-                                peaks[w] = Swift.max(peaks[w], m)
-                            }
-                            start += g
-                        }
-                    }
-                }
-            }
+    /// `peaks[i] = max(peaks[i], |x[i]|)` for `count` frames, eight at a time. No allocation.
+    @inline(__always)
+    static func maxMagnitude(_ x: UnsafePointer<Float>, count: Int, into peaks: UnsafeMutablePointer<Float>) {
+        let src = UnsafeRawPointer(x), dst = UnsafeMutableRawPointer(peaks)
+        var i = 0
+        while i + 8 <= count {
+            let v = src.loadUnaligned(fromByteOffset: i &* 4, as: SIMD8<Float>.self)
+            let p = dst.loadUnaligned(fromByteOffset: i &* 4, as: SIMD8<Float>.self)
+            dst.storeBytes(of: lanesMax(p, lanesMax(v, -v)), toByteOffset: i &* 4, as: SIMD8<Float>.self)
+            i &+= 8
+        }
+        while i < count {
+            peaks[i] = Swift.max(peaks[i], x[i].magnitude)
+            i &+= 1
         }
     }
 

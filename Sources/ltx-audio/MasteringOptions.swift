@@ -11,16 +11,16 @@ struct MasteringOptions: ParsableArguments {
         valueName: "preset"))
     var preset: String = Preset.streaming.rawValue
 
-    @Option(help: ArgumentHelp("Integrated loudness target in LUFS (-70 to 0).", valueName: "lufs"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Integrated loudness target in LUFS (-70 to 0).", valueName: "lufs"))
     var targetLufs: Double?
 
-    @Option(help: ArgumentHelp("True-peak ceiling in dBTP (-20 to 0).", valueName: "dbtp"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("True-peak ceiling in dBTP (-20 to 0).", valueName: "dbtp"))
     var truePeak: Double?
 
     @Option(help: ArgumentHelp("Largest gain applied, dB (0 to 60), so near-silent noise is not blown up.", valueName: "db"))
     var maxGain: Double = 30
 
-    @Option(help: ArgumentHelp("Silence threshold for trimming: short-window RMS level in dBFS.", valueName: "dbfs"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Silence threshold for trimming: short-window RMS level in dBFS.", valueName: "dbfs"))
     var trimThreshold: Double = -50
 
     @Option(help: ArgumentHelp("Silence kept next to the sound when trimming, seconds.", valueName: "seconds"))

@@ -42,6 +42,25 @@ import TestSupport
         #expect(fast == slow)
     }
 
+    @Test(arguments: [44100, 96000])
+    func windowPeaksMatchReference(_ rate: Int) {
+        // Different summation order (paired accumulators vs one): each value may differ by a few
+        // ulps of the sum of |terms| (≤ gainBound · max|x| ≈ 1.2 here); 1e-5 absolute is ample.
+        let filter = TruePeakFilter(sampleRate: rate)
+        for n in [0, 1, 7, 8, 9, 17, 100, 1001] {
+            let x = Signal.noise(count: n + filter.tapsPerPhase + 2, amplitude: 1, seed: UInt64(n) + 11)
+            for offset in [0, 1, 2] {
+                var fast = [Float](repeating: 0.01, count: n + 1), slow = fast
+                x.withUnsafeBufferPointer { p in
+                    fast.withUnsafeMutableBufferPointer { filter.windowPeaks(p.baseAddress! + offset, windows: n, maxInto: $0.baseAddress!) }
+                    slow.withUnsafeMutableBufferPointer { filter.windowPeaksReference(p.baseAddress! + offset, windows: n, maxInto: $0.baseAddress!) }
+                }
+                for i in 0..<fast.count { #expect(abs(fast[i] - slow[i]) <= 1e-5, "n \(n) offset \(offset) window \(i)") }
+                #expect(fast[n] == 0.01, "nothing written past the windows")
+            }
+        }
+    }
+
     @Test func scannerFindsSoundAndGaps() {
         let rate = 48000
         let s = { (seconds: Double) in [Float](repeating: 0, count: Int(seconds * Double(rate))) }
