@@ -40,7 +40,8 @@ struct Analyze: ParsableCommand {
         """, valueName: "plot.svg"))
     var plot: String?
 
-    @Option(help: ArgumentHelp("Loudness target drawn on the plots, in LUFS.", valueName: "lufs"))
+    // `.unconditional`: the value is negative ("-16"), which would otherwise read as a flag.
+    @Option(parsing: .unconditional, help: ArgumentHelp("Loudness target drawn on the plots, in LUFS (default -14).", valueName: "lufs"))
     var targetLufs: Double = -14
 
     func validate() throws {

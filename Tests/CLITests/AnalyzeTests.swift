@@ -2,6 +2,9 @@ import AudioCore
 import AudioIO
 import DSP
 import Foundation
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
 import Testing
 import TestSupport
 
@@ -55,7 +58,7 @@ import TestSupport
         #expect(!r.stdout.contains("NaN") && !r.stdout.contains("Infinity"))
         let objects = try Self.parse(r.stdout)
         #expect(objects.map { $0["path"] as? String } == paths, "one object per input, in order")
-        for (i, name) in Self.goodFixtures.enumerated() {
+        for i in Self.goodFixtures.indices {
             let ref = try Self.reference(paths[i])
             let channels = try SoundFileReader(path: paths[i]).format.channelCount
             Self.expectMatches(objects[i], ref, channels: channels)
