@@ -71,7 +71,7 @@ let package = Package(
             ]),
 
         // Signal generators and tolerance helpers for the tests.
-        .target(name: "TestSupport", dependencies: ["AudioCore"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["AudioCore", "CEBUR128"], path: "Tests/TestSupport"),
 
         // A fake fal.ai queue server on 127.0.0.1 for the client and CLI tests (swift-nio).
         .target(

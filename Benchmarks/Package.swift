@@ -1,7 +1,7 @@
 // swift-tools-version: 6.1
 //
 // Benchmarks for ltx-audio, kept in a nested package so the main build stays lean.
-// Run: cd Benchmarks && swift package benchmark --target DSPKernels
+// Run: cd Benchmarks && swift package benchmark --target DSPKernels (or --target MasteringKernels)
 import PackageDescription
 
 // A path dependency's identity is its directory name (lower-cased), which differs between
@@ -25,6 +25,17 @@ let package = Package(
                 .product(name: "CEBUR128", package: rootIdentity),
             ],
             path: "DSPKernels",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]),
+        .executableTarget(
+            name: "MasteringKernels",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "DSP", package: rootIdentity),
+                .product(name: "AudioCore", package: rootIdentity),
+                .product(name: "AudioIO", package: rootIdentity),
+                .product(name: "Mastering", package: rootIdentity),
+            ],
+            path: "MasteringKernels",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]),
     ]
 )

@@ -1,5 +1,6 @@
 import AudioCore
 import CSampleRate
+import Dispatch
 
 /// libsamplerate converter quality.
 public enum ResamplerQuality: String, Sendable, CaseIterable, Hashable {
@@ -29,6 +30,8 @@ public enum ResamplerQuality: String, Sendable, CaseIterable, Hashable {
 public struct Resampler: AudioStage {
     public let targetRate: Int
     public let quality: ResamplerQuality
+    /// Convert the channels of a block in parallel (identical results either way).
+    public let parallel: Bool
     private var state: ConverterState?
     private var ratio = 1.0
     private var channels = 0
@@ -39,10 +42,12 @@ public struct Resampler: AudioStage {
     /// - Parameters:
     ///   - targetRate: output sample rate in Hz (1 ... 768000 ... libsamplerate allows ratios 1/256 to 256).
     ///   - quality: converter quality, `.best` by default.
-    public init(to targetRate: Int, quality: ResamplerQuality = .best) {
+    ///   - parallel: convert channels on separate threads (default true).
+    public init(to targetRate: Int, quality: ResamplerQuality = .best, parallel: Bool = true) {
         precondition(targetRate > 0, "sample rate must be positive")
         self.targetRate = targetRate
         self.quality = quality
+        self.parallel = parallel
     }
 
     public var name: String { "resample to \(targetRate) Hz (\(quality.rawValue))" }
@@ -65,7 +70,7 @@ public struct Resampler: AudioStage {
         }
         // Generous room: libsamplerate may release a little buffered input on any call.
         let maxOut = Int((Double(maxFrames) * ratio).rounded(.up)) + 1024
-        state = try ConverterState(quality: quality, channels: channels, maxInputFrames: maxFrames, maxOutputFrames: maxOut)
+        state = try ConverterState(quality: quality, channels: channels, maxInputFrames: maxFrames, maxOutputFrames: maxOut, parallel: parallel)
         return StreamSpec(format: out, maxFrames: maxOut)
     }
 
@@ -99,76 +104,113 @@ public struct Resampler: AudioStage {
     }
 }
 
-/// The libsamplerate converter and its interleaved buffers; freed on deinit.
+/// One libsamplerate converter per channel, run on planar data in place (no interleaving),
+/// the channels in parallel when there are several: libsamplerate treats channels
+/// independently, so this gives the same samples as one multi-channel converter in about
+/// 1/min(channels, cores) of the time.
 final class ConverterState {
-    private let converter: OpaquePointer
-    private let channels: Int
-    private var inBuffer: [Float]
-    private var outBuffer: [Float]
+    private let converters: [OpaquePointer]
     private let maxOutputFrames: Int
+    private let parallel: Bool
 
-    init(quality: ResamplerQuality, channels: Int, maxInputFrames: Int, maxOutputFrames: Int) throws {
-        var error: Int32 = 0
-        guard let c = src_new(quality.converter, Int32(channels), &error) else {
-            throw AudioIOError(.resampleFailed, path: "resampler",
-                "libsamplerate could not start", cause: String(cString: src_strerror(error)))
+    init(quality: ResamplerQuality, channels: Int, maxInputFrames: Int, maxOutputFrames: Int, parallel: Bool) throws {
+        var made: [OpaquePointer] = []
+        for _ in 0..<channels {
+            var error: Int32 = 0
+            guard let c = src_new(quality.converter, 1, &error) else {
+                made.forEach { src_delete($0) }
+                throw AudioIOError(.resampleFailed, path: "resampler",
+                    "libsamplerate could not start", cause: String(cString: src_strerror(error)))
+            }
+            made.append(c)
         }
-        converter = c
-        self.channels = channels
+        converters = made
         self.maxOutputFrames = maxOutputFrames
-        inBuffer = [Float](repeating: 0, count: max(1, maxInputFrames * channels))
-        outBuffer = [Float](repeating: 0, count: max(1, maxOutputFrames * channels))
+        self.parallel = parallel && channels > 1
     }
 
-    deinit { src_delete(converter) }
+    deinit { converters.forEach { src_delete($0) } }
 
     /// Converts all of `input` (or drains at end of input), appending planar frames to `output`.
     /// - Returns: frames appended.
     func convert(_ input: AudioBlock, ratio: Double, endOfInput: Bool, into output: inout AudioBlock) throws -> Int {
         let frames = input.frameCount
-        if frames > 0 {
-            inBuffer.withUnsafeMutableBufferPointer { dst in
-                input.withStorage { src, stride in
-                    SoundFileWriter.interleave(src.baseAddress!, stride: stride, into: dst.baseAddress!, channels: channels, frames: frames)
+        let start = output.frameCount
+        let room = min(maxOutputFrames, output.capacity - start)
+        let channels = converters.count
+        var produced = [Int](repeating: 0, count: channels)
+        var failure: [Int32] = [Int32](repeating: 0, count: channels)
+        input.withStorage { src, srcStride in
+            output.withMutableStorage { dst, dstStride in
+                produced.withUnsafeMutableBufferPointer { counts in
+                    failure.withUnsafeMutableBufferPointer { errors in
+                        let job = ChannelJob(converters: converters, input: src.baseAddress!, inputStride: srcStride,
+                                             output: dst.baseAddress! + start, outputStride: dstStride,
+                                             counts: counts.baseAddress!, errors: errors.baseAddress!,
+                                             frames: frames, room: room, ratio: ratio, endOfInput: endOfInput)
+                        if parallel && frames >= 256 {
+                            DispatchQueue.concurrentPerform(iterations: channels) { job.run($0) }
+                        } else {
+                            for c in 0..<channels { job.run(c) }
+                        }
+                    }
                 }
             }
         }
-        var consumed = 0
-        var total = 0
+        if let err = failure.first(where: { $0 != 0 }) {
+            throw AudioIOError(.resampleFailed, path: "resampler", "conversion failed", cause: String(cString: src_strerror(err)))
+        }
+        guard produced.allSatisfy({ $0 == produced[0] }) else {
+            throw AudioIOError(.resampleFailed, path: "resampler", "channels produced different lengths (internal error)")
+        }
+        output.frameCount = start + produced[0]
+        return produced[0]
+    }
+
+    /// Feeds one channel's `frames` samples to its converter until all are used (or, at end of
+    /// input, one drain call), writing at most `room` samples.
+    static func convertChannel(_ converter: OpaquePointer, _ input: UnsafePointer<Float>, _ frames: Int,
+                                       _ output: UnsafeMutablePointer<Float>, _ room: Int, _ ratio: Double,
+                                       _ endOfInput: Bool) -> (Int, Int32) {
+        var consumed = 0, total = 0
         repeat {
-            let room = min(maxOutputFrames, output.capacity - output.frameCount)
-            guard room > 0 else {
-                throw AudioIOError(.resampleFailed, path: "resampler", "output block overflow (internal error)")
-            }
             var data = SRC_DATA()
-            let err: Int32 = inBuffer.withUnsafeBufferPointer { inp in
-                outBuffer.withUnsafeMutableBufferPointer { out in
-                    data.data_in = inp.baseAddress! + consumed * channels
-                    data.input_frames = Int(frames - consumed)
-                    data.data_out = out.baseAddress!
-                    data.output_frames = Int(room)
-                    data.end_of_input = endOfInput ? 1 : 0
-                    data.src_ratio = ratio
-                    return src_process(converter, &data)
-                }
-            }
-            if err != 0 {
-                throw AudioIOError(.resampleFailed, path: "resampler", "conversion failed", cause: String(cString: src_strerror(err)))
-            }
+            data.data_in = input + consumed
+            data.input_frames = frames - consumed
+            data.data_out = output + total
+            data.output_frames = room - total
+            data.end_of_input = endOfInput ? 1 : 0
+            data.src_ratio = ratio
+            guard room - total > 0 else { return (total, 0) }
+            let err = src_process(converter, &data)
+            if err != 0 { return (total, err) }
             consumed += Int(data.input_frames_used)
-            let produced = Int(data.output_frames_gen)
-            if produced > 0 {
-                let start = output.frameCount
-                outBuffer.withUnsafeBufferPointer { src in
-                    output.withMutableStorage { dst, stride in
-                        SoundFileReader.deinterleave(src.baseAddress!, into: dst.baseAddress! + start, channels: channels, frames: produced, stride: stride)
-                    }
-                }
-                output.frameCount = start + produced
-                total += produced
-            }
-            if endOfInput || produced == 0 && Int(data.input_frames_used) == 0 { break }
+            total += Int(data.output_frames_gen)
+            if endOfInput || (data.output_frames_gen == 0 && data.input_frames_used == 0) { break }
         } while consumed < frames
-        return total
+        return (total, 0)
+    }
+}
+
+/// One block's conversion work, shared by the per-channel threads. Each thread touches only
+/// its own channel's memory, converter and result slots.
+private struct ChannelJob: @unchecked Sendable {
+    let converters: [OpaquePointer]
+    let input: UnsafePointer<Float>
+    let inputStride: Int
+    let output: UnsafeMutablePointer<Float>
+    let outputStride: Int
+    let counts: UnsafeMutablePointer<Int>
+    let errors: UnsafeMutablePointer<Int32>
+    let frames: Int
+    let room: Int
+    let ratio: Double
+    let endOfInput: Bool
+
+    func run(_ c: Int) {
+        let (n, err) = ConverterState.convertChannel(converters[c], input + c * inputStride, frames,
+                                                     output + c * outputStride, room, ratio, endOfInput)
+        counts[c] = n
+        errors[c] = err
     }
 }

@@ -54,6 +54,7 @@ public struct TruePeakLimiter: AudioStage, Sendable {
     private var box: [Float] = []
     private var boxPosition = 0
     private var boxSum: Double = 0
+    private var inverseBoxLength = 1.0
     private var gain: Float = 1
 
     private var inputFrames = 0      // real frames ingested
@@ -102,6 +103,7 @@ public struct TruePeakLimiter: AudioStage, Sendable {
         box = [Float](repeating: 1, count: L + 1)
         boxPosition = 0
         boxSum = Double(L + 1)
+        inverseBoxLength = 1 / Double(L + 1)
         gain = 1
         previousM = 0
         inputFrames = 0
@@ -246,27 +248,32 @@ public struct TruePeakLimiter: AudioStage, Sendable {
 
     /// Pushes the requirement of frame `detectIndex`; returns the smoothed gain of frame
     /// `detectIndex - L` (sliding minimum over L+1 frames, then an (L+1)-frame average).
+    @inline(__always)
     private mutating func pushRequirement(_ value: Float) -> Float {
         let cap = L + 2
         let index = detectIndex
         detectIndex += 1
         // Drop larger values from the back, then expired ones from the front.
         while dequeCount > 0 {
-            let back = (dequeHead + dequeCount - 1) % cap
+            var back = dequeHead + dequeCount - 1
+            if back >= cap { back -= cap }
             if dequeValue[back] >= value { dequeCount -= 1 } else { break }
         }
-        let slot = (dequeHead + dequeCount) % cap
+        var slot = dequeHead + dequeCount
+        if slot >= cap { slot -= cap }
         dequeIndex[slot] = index
         dequeValue[slot] = value
         dequeCount += 1
         while dequeIndex[dequeHead] < index - L {
-            dequeHead = (dequeHead + 1) % cap
+            dequeHead += 1
+            if dequeHead == cap { dequeHead = 0 }
             dequeCount -= 1
         }
         let windowMin = dequeValue[dequeHead]
         boxSum += Double(windowMin) - Double(box[boxPosition])
         box[boxPosition] = windowMin
-        boxPosition = (boxPosition + 1) % (L + 1)
-        return Float(boxSum / Double(L + 1))
+        boxPosition += 1
+        if boxPosition > L { boxPosition = 0 }
+        return Float(boxSum * inverseBoxLength)
     }
 }

@@ -123,34 +123,33 @@ struct MasteringRun {
             return dryRunReport(report, plan: plan, format: outFormat, gain: gain, midPeak: mid.truePeak)
         }
 
-        // Pass 3: gain → limiter → meter → dither → encoder, correcting the gain as needed.
+        // Pass 3: gain → limiter → meter → dither → encoder. When the limiter will act (the
+        // peaks after the gain pass the ceiling), it takes loudness away: find the gain that
+        // lands on the target with measuring passes first (no encoding), then write once.
         var margin = initialMargin
         var passes = 0
         for attempt in 0..<3 {
-            var writer = try makeWriter(outFormat, tags: tags)
-            var result = try render(spill, gain: gain, target: target, margin: margin, dither: dither, writer: writer)
-            passes += 1
-            if reachable && abs(result.integrated.value - target.integrated.value) > LoudnessNormalization.aim {
-                // Off target (the limiter took loudness away): converge without encoding, then write.
-                writer.discard()
-                var gains = [gain], results = [result.integrated]
-                while passes < MasteringRun.maxRenderPasses {
-                    let next = LoudnessNormalization.nextGain(gains: gains, results: results, target: target)
-                    if next.capped { reachable = false }
-                    gain = next.gain
-                    result = try render(spill, gain: gain, target: target, margin: margin, dither: nil, writer: nil)
-                    gains.append(gain)
-                    results.append(result.integrated)
+            let limiterActs = mid.truePeak.value + gain.value > target.truePeakCeiling.value - margin
+            if reachable && (limiterActs || attempt > 0) {
+                var gains: [Decibels] = [], results: [LUFS] = []
+                while passes < MasteringRun.maxRenderPasses - 1 {
+                    let measured = try render(spill, gain: gain, target: target, margin: margin, dither: nil, writer: nil)
                     passes += 1
-                    if !reachable || abs(result.integrated.value - target.integrated.value) <= LoudnessNormalization.aim { break }
+                    gains.append(gain)
+                    results.append(measured.integrated)
+                    if abs(measured.integrated.value - target.integrated.value) <= LoudnessNormalization.aim { break }
+                    let next = LoudnessNormalization.nextGain(gains: gains, results: results, target: target)
+                    gain = next.gain
+                    if next.capped {
+                        reachable = false
+                        report.warnings.append(String(format: "the gain needed under the limiter exceeds --max-gain %.1f dB; left quieter than the target", target.maxGain.value))
+                        break
+                    }
                 }
-                if !reachable {
-                    report.warnings.append(String(format: "the gain needed under the limiter exceeds --max-gain %.1f dB; left quieter than the target", target.maxGain.value))
-                }
-                writer = try makeWriter(outFormat, tags: tags)
-                result = try render(spill, gain: gain, target: target, margin: margin, dither: dither, writer: writer)
-                passes += 1
             }
+            let writer = try makeWriter(outFormat, tags: tags)
+            let result = try render(spill, gain: gain, target: target, margin: margin, dither: dither, writer: writer)
+            passes += 1
             try writer.finish()
             let verified = try measureFile(writer.temporaryPath)
             let ceiling = target.truePeakCeiling.value + (encoding.container.isLossy ? 0.5 : 0)

@@ -29,7 +29,7 @@ struct Master: ParsableCommand {
 
     @OptionGroup(title: "Mastering") var mastering: MasteringOptions
 
-    @Option(help: ArgumentHelp("Files processed in parallel (default: the number of cores).", valueName: "n"))
+    @Option(help: ArgumentHelp("Files processed in parallel; the default is the number of cores.", valueName: "n"))
     var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
 
     @Flag(help: "Print one JSON document describing every input on stdout.")

@@ -50,6 +50,19 @@ import TestSupport
         #expect(out[lastPeak] > 0.5)
     }
 
+    @Test func parallelChannelsGiveTheSameSamples() throws {
+        let input = TestTone.noise(amplitude: 0.3, frames: 30_000, channels: 3)
+        var outs: [[[Float]]] = []
+        for parallel in [true, false] {
+            var source = BufferSource(format: AudioFormat(sampleRate: 24000, channelCount: 3), samples: input)
+            var sink = BufferSink(channelCount: 3)
+            var pipeline = Pipeline([Resampler(to: 48000, quality: .medium, parallel: parallel)])
+            _ = try pipeline.run(from: &source, to: &sink, blockSize: 4096)
+            outs.append(sink.samples.channels)
+        }
+        #expect(outs[0] == outs[1])
+    }
+
     @Test func equalRatesPassThrough() throws {
         let input = TestTone.noise(amplitude: 0.2, frames: 5000, channels: 2)
         let out = try resample(input, from: 48000, to: 48000, blockSize: 333)

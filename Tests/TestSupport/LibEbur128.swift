@@ -1,15 +1,16 @@
 import AudioCore
+import Foundation
 import CEBUR128
 
 /// libebur128 (the reference implementation most tools use) measuring planar `Float` audio,
-/// with its channel map set explicitly from the layout's roles.
-struct LibEbur128Figures {
-    var integrated: Double
-    var loudnessRange: Double
-    var truePeak: [Double]   // linear, per channel
-    var samplePeak: [Double]  // linear, per channel
+/// with its channel map set explicitly from the layout's roles. Test-only oracle.
+public struct LibEbur128Figures {
+    public var integrated: Double
+    public var loudnessRange: Double
+    public var truePeak: [Double]   // linear, per channel
+    public var samplePeak: [Double]  // linear, per channel
 
-    static func channelCode(_ role: ChannelRole) -> Int32 {
+    public static func channelCode(_ role: ChannelRole) -> Int32 {
         switch role {
         case .lfe: return Int32(EBUR128_UNUSED.rawValue)
         case .left, .mono, .unknown: return Int32(EBUR128_LEFT.rawValue)
@@ -21,7 +22,7 @@ struct LibEbur128Figures {
     }
 
     /// Measures `channels` (planar, equal lengths) in I | LRA | TRUE_PEAK mode.
-    init(channels: [[Float]], format: AudioFormat, chunkFrames: Int = 65_536) {
+    public init(channels: [[Float]], format: AudioFormat, chunkFrames: Int = 65_536) {
         let n = channels[0].count, cc = channels.count
         let mode = Int32(EBUR128_MODE_I.rawValue | EBUR128_MODE_LRA.rawValue | EBUR128_MODE_TRUE_PEAK.rawValue)
         var st: UnsafeMutablePointer<ebur128_state>? = ebur128_init(UInt32(cc), UInt(format.sampleRate), mode)
@@ -43,5 +44,13 @@ struct LibEbur128Figures {
         _ = ebur128_loudness_range(st, &out); loudnessRange = out
         truePeak = (0..<cc).map { c in var v = 0.0; _ = ebur128_true_peak(st, UInt32(c), &v); return v }
         samplePeak = (0..<cc).map { c in var v = 0.0; _ = ebur128_sample_peak(st, UInt32(c), &v); return v }
+    }
+}
+
+extension LibEbur128Figures {
+    /// The largest true peak over channels, in dBTP.
+    public var truePeakDB: Double {
+        let m = truePeak.max() ?? 0
+        return m > 0 ? 20 * log10(m) : -.infinity
     }
 }

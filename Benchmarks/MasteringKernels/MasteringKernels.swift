@@ -1,0 +1,139 @@
+// Mastering kernel benchmarks: the silence scan, the gain loops and the non-finite check beside
+// their scalar twins, the true-peak limiter, the dither, and one whole in-memory mastering pass
+// (trim, resample 24 -> 48 kHz, gain, limiter, meter, dither) over 60 s of stereo.
+import AudioCore
+import AudioIO
+import Benchmark
+import DSP
+import Mastering
+
+/// A deterministic PRNG so every run measures the same signal.
+struct Rand {
+    var state: UInt64
+    mutating func next() -> Float {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        z ^= z >> 31
+        return Float(z >> 40) / Float(1 << 24) * 2 - 1
+    }
+}
+
+/// Speech-like test material: filtered noise in 0.4 s syllables and 0.25 s pauses, with
+/// 0.8 s of silence at both ends (as a generated clip has), peaking well over -1 dBFS after
+/// a +12 dB gain so the limiter works.
+func clip(frames: Int, rate: Int, seed: UInt64) -> [Float] {
+    var g = Rand(state: seed)
+    var out = [Float](repeating: 0, count: frames)
+    let edge = Int(0.8 * Double(rate)), syllable = Int(0.4 * Double(rate)), pause = Int(0.25 * Double(rate))
+    var lp: Float = 0
+    for i in edge..<(frames - edge) {
+        let phase = (i - edge) % (syllable + pause)
+        guard phase < syllable else { continue }
+        lp += 0.3 * (g.next() - lp)
+        let envelope = Float(phase) / Float(syllable) * (1 - Float(phase) / Float(syllable)) * 4
+        out[i] = 0.5 * lp * envelope
+    }
+    return out
+}
+
+let rate = 48_000
+let frames10s = 10 * rate
+nonisolated(unsafe) var tenSeconds: [[Float]] = [clip(frames: frames10s, rate: rate, seed: 1), clip(frames: frames10s, rate: rate, seed: 2)]
+nonisolated(unsafe) var minute24k: AudioBlock = AudioBlock(channels: [clip(frames: 60 * 24_000, rate: 24_000, seed: 3),
+                                                                      clip(frames: 60 * 24_000, rate: 24_000, seed: 4)])
+let stereo48k = AudioFormat(sampleRate: rate, channelCount: 2)
+
+/// Runs `stages` over `input` block by block into `sink`.
+func run<S: AudioSink>(_ stages: [any AudioStage], _ input: AudioBlock, format: AudioFormat, into sink: inout S) throws {
+    var source = BufferSource(format: format, samples: input)
+    var pipeline = Pipeline(stages)
+    _ = try pipeline.run(from: &source, to: &sink, blockSize: 4096)
+}
+
+/// A sink that only counts frames (so benchmarks measure the stages, not storage).
+struct CountingSink: AudioSink {
+    var frames = 0
+    mutating func write(_ block: AudioBlock) { frames += block.frameCount }
+}
+
+let benchmarks: @Sendable () -> Void = {
+    Benchmark.defaultConfiguration = .init(
+        metrics: [.wallClock, .throughput, .mallocCountTotal],
+        warmupIterations: 1,
+        maxDuration: .seconds(5),
+        maxIterations: 50)
+
+    let block10s = AudioBlock(channels: tenSeconds)
+
+    Benchmark("SilenceScan/scanner (10 s stereo, 10 ms windows)") { benchmark in
+        var scanner = SilenceScanner(format: stereo48k, threshold: Decibels(-50), minGap: 0.5)
+        benchmark.startMeasurement()
+        scanner.write(block10s)
+        benchmark.stopMeasurement()
+        blackHole(scanner.result())
+    }
+    for (name, fast) in [("reference", false), ("simd", true)] {
+        Benchmark("SilenceScan/countNonFinite \(name) (10 s stereo)") { benchmark in
+            var n = 0
+            benchmark.startMeasurement()
+            for c in 0..<2 {
+                tenSeconds[c].withUnsafeBufferPointer { p in
+                    n += fast ? SilenceScan.countNonFinite(p.baseAddress!, count: frames10s)
+                              : SilenceScan.countNonFiniteReference(p.baseAddress!, count: frames10s)
+                }
+            }
+            benchmark.stopMeasurement()
+            blackHole(n)
+        }
+        Benchmark("Gain/apply \(name) (10 s stereo)") { benchmark in
+            var copy = tenSeconds
+            benchmark.startMeasurement()
+            for c in 0..<2 {
+                copy[c].withUnsafeMutableBufferPointer { p in
+                    if fast { Gain.apply(1.5, to: p.baseAddress!, count: frames10s) } else { Gain.applyReference(1.5, to: p.baseAddress!, count: frames10s) }
+                }
+            }
+            benchmark.stopMeasurement()
+            blackHole(copy)
+        }
+    }
+
+    Benchmark("TruePeakLimiter (10 s stereo, +12 dB into -1 dBTP)") { benchmark in
+        var sink = CountingSink()
+        benchmark.startMeasurement()
+        try run([GainStage(Decibels(12)), TruePeakLimiter(ceiling: Decibels(-1))], block10s, format: stereo48k, into: &sink)
+        benchmark.stopMeasurement()
+        blackHole(sink.frames)
+    }
+    Benchmark("GainStage alone (10 s stereo)") { benchmark in
+        var sink = CountingSink()
+        benchmark.startMeasurement()
+        try run([GainStage(Decibels(12))], block10s, format: stereo48k, into: &sink)
+        benchmark.stopMeasurement()
+        blackHole(sink.frames)
+    }
+    Benchmark("TPDFDither (10 s stereo)") { benchmark in
+        var sink = CountingSink()
+        benchmark.startMeasurement()
+        try run([TPDFDither(bitDepth: 16)], block10s, format: stereo48k, into: &sink)
+        benchmark.stopMeasurement()
+        blackHole(sink.frames)
+    }
+
+    // One whole in-memory mastering pass over 60 s of 24 kHz stereo: trim, resample to 48 kHz
+    // (medium), gain, limiter, meter (I + TP), dither. File I/O is left out.
+    Benchmark("Pipeline/master pass (60 s stereo, 24 -> 48 kHz medium)") { benchmark in
+        let format = AudioFormat(sampleRate: 24_000, channelCount: 2)
+        var scanner = SilenceScanner(format: format, threshold: Decibels(-50))
+        scanner.write(minute24k)
+        let plan = TrimPlan.from(scanner.result(), pad: 1200, fade: 120, maxGap: nil)
+        var meter = LoudnessMeter(format: stereo48k, measures: [.integrated, .truePeak])
+        benchmark.startMeasurement()
+        try run([TrimStage(plan), Resampler(to: rate, quality: .medium), GainStage(Decibels(12)),
+                 TruePeakLimiter(ceiling: Decibels(-1.05)), TPDFDither(bitDepth: 16)], minute24k, format: format, into: &meter)
+        benchmark.stopMeasurement()
+        blackHole(meter.report())
+    }
+}

@@ -1,0 +1,146 @@
+import FalClient
+import Foundation
+
+/// What the mastering step reports back to a generation.
+public struct MasterOutcome: Sendable {
+    public var output: String
+    /// Integrated loudness before and after, in LUFS, when measured.
+    public var loudnessBefore: Double?
+    public var loudnessAfter: Double?
+    public init(output: String, loudnessBefore: Double? = nil, loudnessAfter: Double? = nil) {
+        self.output = output
+        self.loudnessBefore = loudnessBefore
+        self.loudnessAfter = loudnessAfter
+    }
+}
+
+/// The metadata a generated clip's tags carry.
+public struct ClipTags: Sendable, Equatable {
+    public var prompt: String
+    public var seed: Int?
+    public var requestID: String
+
+    /// Plain tag values: `title` (the prompt, shortened), `comment` (prompt, seed, request id),
+    /// `software`.
+    public var values: [String: String] {
+        let title = prompt.count > 120 ? String(prompt.prefix(119)) + "…" : prompt
+        var comment = "prompt: \(prompt)"
+        if let seed { comment += "; seed: \(seed)" }
+        comment += "; fal request: \(requestID); model: fal-ai/ltx-2.3-quality/text-to-audio"
+        return ["title": title, "comment": comment, "software": "ltx-audio"]
+    }
+}
+
+/// Masters `original` into `output` (never overwriting), tagging it. Throws a readable error.
+public typealias ClipMasterer = @Sendable (_ original: String, _ output: String, _ tags: ClipTags) async throws -> MasterOutcome
+
+/// One line of `--json` output, and the summary of a clip.
+public struct ClipReport: Sendable, Codable, Equatable {
+    public enum Status: String, Sendable, Codable {
+        case mastered, downloaded, failed, cancelled, interrupted, timedOut = "timed_out"
+    }
+    public var requestID: String?
+    public var seed: Int?
+    public var prompt: String
+    public var output: String?
+    public var original: String?
+    public var loudnessBefore: Double?
+    public var loudnessAfter: Double?
+    public var status: Status
+    public var error: String?
+
+    enum CodingKeys: String, CodingKey {
+        case requestID = "request_id", seed, prompt, output, original, loudnessBefore = "loudness_before_lufs"
+        case loudnessAfter = "loudness_after_lufs", status, error
+    }
+
+    public init(prompt: String, status: Status) {
+        self.prompt = prompt
+        self.status = status
+    }
+
+    /// The JSON line for `--json`.
+    public var jsonLine: String {
+        let e = JSONEncoder()
+        e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return (try? e.encode(self)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+    }
+}
+
+/// File names for generated clips.
+public enum ClipNaming {
+    /// A file-name-safe slug of the prompt: lower-case ASCII letters and digits joined by `-`,
+    /// at most 48 characters, `clip` when nothing is left.
+    public static func slug(_ prompt: String) -> String {
+        var out = ""
+        var dash = false
+        for scalar in prompt.lowercased().unicodeScalars {
+            if scalar.isASCII, CharacterSet.alphanumerics.contains(scalar) {
+                out.unicodeScalars.append(scalar)
+                dash = false
+            } else if !dash && !out.isEmpty {
+                out += "-"
+                dash = true
+            }
+            if out.count >= 48 { break }
+        }
+        while out.hasSuffix("-") { out.removeLast() }
+        return out.isEmpty ? "clip" : out
+    }
+
+    /// Splits `path` into (directory, name without extension, extension).
+    public static func split(_ path: String) -> (dir: String, stem: String, ext: String) {
+        let ns = path as NSString
+        let dirPart = ns.deletingLastPathComponent
+        let dir = dirPart.isEmpty ? "." : dirPart
+        let name = ns.lastPathComponent
+        let ext = (name as NSString).pathExtension
+        let stem = ext.isEmpty ? name : (name as NSString).deletingPathExtension
+        return (dir, stem, ext)
+    }
+
+    /// `stem.original.EXT` in `dir` (with `-2`, `-3`… if taken).
+    public static func originalName(stem: String, in dir: String, container: AudioContainer) -> String {
+        let ext = container.fileExtension
+        var candidate = "\(stem).original.\(ext)"
+        var n = 2
+        while FileManager.default.fileExists(atPath: dir + "/" + candidate) {
+            candidate = "\(stem).original-\(n).\(ext)"
+            n += 1
+        }
+        return candidate
+    }
+
+    /// A stem `base` (or `base-2`, …) for which neither `stem.ext` nor `stem.original.*` exists.
+    public static func freeStem(_ base: String, ext: String, in dir: String) -> String {
+        var stem = base
+        var n = 2
+        while exists(stem: stem, ext: ext, in: dir) {
+            stem = "\(base)-\(n)"
+            n += 1
+        }
+        return stem
+    }
+
+    static func exists(stem: String, ext: String, in dir: String) -> Bool {
+        if FileManager.default.fileExists(atPath: "\(dir)/\(stem).\(ext)") { return true }
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []
+        return names.contains { $0.hasPrefix(stem + ".original.") }
+    }
+}
+
+/// Progress lines on stderr, one writer at a time, control characters already removed.
+public final class ProgressLog: Sendable {
+    private let lock = NSLock()
+    private let write: @Sendable (String) -> Void
+
+    /// - Parameter write: where lines go (default: standard error).
+    public init(write: @escaping @Sendable (String) -> Void = { line in FileHandle.standardError.write(Data((line + "\n").utf8)) }) {
+        self.write = write
+    }
+
+    public func line(_ text: String) {
+        let clean = FalText.sanitize(text, limit: 1000)
+        lock.withLock { write(clean) }
+    }
+}
