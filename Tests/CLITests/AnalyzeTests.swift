@@ -8,9 +8,9 @@ import FoundationXML
 import Testing
 import TestSupport
 
-/// `ltx-audio analyze` run as a user would. Figures are compared with the DSP meter reading the
-/// same file through AudioIO; `LoudnessOracleTests` holds that meter to libebur128 on the same
-/// fixtures, so together they check the CLI against libebur128.
+/// `ltx-audio analyze` run as a user would. Figures are compared with libebur128 measuring the
+/// same decoded samples (within 0.05 LU, 0.1 LU, 0.2 dB), and with the DSP meter reading the
+/// file through AudioIO (which also covers null for "no value").
 @Suite struct AnalyzeTests {
     static let goodFixtures = ["ltx-like-24k-stereo.wav", "music-44k-stereo.flac", "music-44k-stereo.mp3",
                                "music-44k-stereo.ogg", "speech-22k-mono.wav"]
@@ -30,6 +30,24 @@ import TestSupport
     }
 
     static func number(_ v: Any?) -> Double? { (v as? NSNumber)?.doubleValue }
+
+    /// libebur128's figures for the decoded file.
+    static func libebur128(_ path: String) throws -> LibEbur128Figures {
+        let r = try SoundFileReader(path: path)
+        var sink = BufferSink(channelCount: r.format.channelCount)
+        var block = AudioBlock(channelCount: r.format.channelCount, capacity: 4096)
+        while try r.read(into: &block) > 0 { try sink.write(block) }
+        return LibEbur128Figures(channels: sink.samples.channels, format: r.format)
+    }
+
+    static func expectMatchesLibEbur128(_ object: [String: Any], _ path: String) throws {
+        let ref = try libebur128(path)
+        let i = number(object["integrated_lufs"]), lra = number(object["loudness_range_lu"])
+        let tp = number(object["true_peak_dbtp"])
+        #expect(i != nil && abs(i! - ref.integrated) <= 0.05, "\(path) I: \(String(describing: i)) vs libebur128 \(ref.integrated)")
+        #expect(lra != nil && abs(lra! - ref.loudnessRange) <= 0.1, "\(path) LRA: \(String(describing: lra)) vs \(ref.loudnessRange)")
+        #expect(tp != nil && abs(tp! - ref.truePeakDB) <= 0.2, "\(path) TP: \(String(describing: tp)) vs \(ref.truePeakDB)")
+    }
 
     /// Checks one JSON object against the meter; `nil` in JSON must mean -inf.
     static func expectMatches(_ object: [String: Any], _ report: LoudnessReport, channels: Int) {
@@ -62,6 +80,7 @@ import TestSupport
             let ref = try Self.reference(paths[i])
             let channels = try SoundFileReader(path: paths[i]).format.channelCount
             Self.expectMatches(objects[i], ref, channels: channels)
+            try Self.expectMatchesLibEbur128(objects[i], paths[i])
         }
         for (j, name) in Self.badFixtures.enumerated() {
             let o = objects[Self.goodFixtures.count + j]
@@ -94,7 +113,7 @@ import TestSupport
         for (i, path) in paths.enumerated() {
             let ref = try Self.reference(path)
             Self.expectMatches(objects[i], ref, channels: try SoundFileReader(path: path).format.channelCount)
-            #expect(Self.number(objects[i]["integrated_lufs"]) != nil)
+            try Self.expectMatchesLibEbur128(objects[i], path)
         }
     }
 
