@@ -170,6 +170,15 @@ import TestSupport
         #expect(FileManager.default.fileExists(atPath: single))
     }
 
+    @Test func unwritablePlotIsAnError() throws {
+        let good = Repository.fixtures + "/speech-22k-mono.wav"
+        let r = try LTXAudioBinary.run(["analyze", "--json", "--plot", "/nonexistent-folder/p.svg", good])
+        #expect(r.status == 1)
+        #expect(r.stderr.contains("cannot write the plot"))
+        let o = try Self.parse(r.stdout)
+        #expect(o.count == 1 && o[0]["error"] is String)
+    }
+
     @Test func usageErrors() throws {
         #expect(try LTXAudioBinary.run(["analyze"]).status == 64)
         #expect(try LTXAudioBinary.run(["analyze", "x.wav", "--target-lufs", "5"]).status == 64)
