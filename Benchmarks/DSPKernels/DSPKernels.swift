@@ -88,7 +88,23 @@ let benchmarks: @Sendable () -> Void = {
         benchmark.stopMeasurement()
         blackHole(out)
     }
-    Benchmark("KWeighting/simd (10 s stereo)") { benchmark in
+    Benchmark("KWeighting/simd pair lanes (10 s stereo)") { benchmark in
+        let k = KWeighting.Coefficients(sampleRate: 48_000)
+        var out = [Float](repeating: 0, count: 2 * kernelFrames)
+        benchmark.startMeasurement()
+        var st = KWeighting.PairState()
+        kernelInput[0].withUnsafeBufferPointer { l in
+            kernelInput[1].withUnsafeBufferPointer { r in
+                out.withUnsafeMutableBufferPointer { o in
+                    KWeighting.filter(k, state: &st, input0: l.baseAddress!, input1: r.baseAddress!,
+                                      output0: o.baseAddress!, output1: o.baseAddress! + kernelFrames, count: kernelFrames)
+                }
+            }
+        }
+        benchmark.stopMeasurement()
+        blackHole(out)
+    }
+    Benchmark("KWeighting/simd four lanes, two idle (10 s stereo)") { benchmark in
         let k = KWeighting.Coefficients(sampleRate: 48_000)
         var out = [Float](repeating: 0, count: 3 * kernelFrames)
         let zeros = [Float](repeating: 0, count: kernelFrames)

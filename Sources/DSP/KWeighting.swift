@@ -35,7 +35,8 @@ public enum KWeighting {
     public struct Coefficients: Sendable, Hashable {
         /// The high-shelf pre-filter (BS.1770-4 stage 1).
         public var shelf: Biquad
-        /// The RLB high-pass (BS.1770-4 stage 2).
+        /// The RLB high-pass (BS.1770-4 stage 2). Its numerator is always 1, −2, 1: the kernels
+        /// rely on that and use only `a1` and `a2`.
         public var highPass: Biquad
 
         /// Derives both sections for `sampleRate` (frames per second, > 0).

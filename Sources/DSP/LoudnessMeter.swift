@@ -76,6 +76,12 @@ public struct LoudnessMeter: AudioSink, Sendable {
     private var truePeakHistory: [Float]
     /// History plus the first samples of a block: the windows that straddle two blocks.
     private var truePeakBoundary: [Float]
+    /// With `.history`: per 100 ms bucket, max |sample| and max interpolated value over the
+    /// channels, and the current bucket's interpolated maximum per channel.
+    private var samplePeakBuckets: [Float] = []
+    private var truePeakBuckets: [Float] = []
+    private var bucketTruePeaks: [Float]
+    private var peakBucketFill = 0
 
     /// Creates a meter.
     /// - Parameters:
@@ -110,6 +116,11 @@ public struct LoudnessMeter: AudioSink, Sendable {
         let t1 = max(0, truePeakFilter.tapsPerPhase - 1)
         truePeakHistory = Array(repeating: 0, count: channels * t1)
         truePeakBoundary = Array(repeating: 0, count: 2 * t1)
+        bucketTruePeaks = Array(repeating: 0, count: channels)
+        if needsPeaks && measures.contains(.history) {
+            samplePeakBuckets.reserveCapacity(36_000)
+            truePeakBuckets.reserveCapacity(36_000)
+        }
     }
 
     /// Adds the valid frames of `block`, whose channel count must match the format.
@@ -174,13 +185,38 @@ public struct LoudnessMeter: AudioSink, Sendable {
     }
 
     private mutating func addPeaks(_ base: UnsafePointer<Float>, stride: Int, count n: Int) {
+        guard measures.contains(.history) else {
+            addPeakPiece(base, stride: stride, count: n, bucket: false)
+            return
+        }
+        // With a history, peaks are also kept per 100 ms bucket at fixed stream positions.
+        var pos = 0
+        while pos < n {
+            let m = min(n - pos, framesPerSubBlock - peakBucketFill)
+            if peakBucketFill == 0 {
+                samplePeakBuckets.append(0)
+                truePeakBuckets.append(0)
+                for c in bucketTruePeaks.indices { bucketTruePeaks[c] = 0 }
+            }
+            addPeakPiece(base + pos, stride: stride, count: m, bucket: true)
+            peakBucketFill += m
+            if peakBucketFill == framesPerSubBlock { peakBucketFill = 0 }
+            pos += m
+        }
+    }
+
+    private mutating func addPeakPiece(_ base: UnsafePointer<Float>, stride: Int, count n: Int, bucket: Bool) {
         let filter = truePeakFilter
         let t1 = max(0, filter.tapsPerPhase - 1)
         for c in 0..<format.channelCount {
             let x = base + c * stride
-            samplePeaks[c] = max(samplePeaks[c], PowerSum.absMax(x, count: n))
+            let piecePeak = PowerSum.absMax(x, count: n)
+            samplePeaks[c] = max(samplePeaks[c], piecePeak)
+            if bucket { samplePeakBuckets[samplePeakBuckets.count - 1] = max(samplePeakBuckets[samplePeakBuckets.count - 1], piecePeak) }
             guard filter.oversampling > 1 else { continue }
-            var best = interpolatedPeaks[c]
+            // The running maximum lets the kernel skip windows that cannot beat it: the
+            // channel's overall maximum, or in bucket mode the channel's maximum in this bucket.
+            var best = bucket ? bucketTruePeaks[c] : interpolatedPeaks[c]
             truePeakHistory.withUnsafeMutableBufferPointer { hist in
                 truePeakBoundary.withUnsafeMutableBufferPointer { boundary in
                     let h = hist.baseAddress! + c * t1
@@ -200,7 +236,11 @@ public struct LoudnessMeter: AudioSink, Sendable {
                     }
                 }
             }
-            interpolatedPeaks[c] = best
+            interpolatedPeaks[c] = max(interpolatedPeaks[c], best)
+            if bucket {
+                bucketTruePeaks[c] = best
+                truePeakBuckets[truePeakBuckets.count - 1] = max(truePeakBuckets[truePeakBuckets.count - 1], best)
+            }
         }
     }
 
@@ -256,6 +296,7 @@ public struct LoudnessMeter: AudioSink, Sendable {
 
         var sp = Array(repeating: minusInf, count: channels)
         var tp = Array(repeating: minusInf, count: channels)
+        var lastBucketTail: Float = 0
         if needsPeaks {
             let filter = truePeakFilter
             let t1 = max(0, filter.tapsPerPhase - 1)
@@ -267,9 +308,23 @@ public struct LoudnessMeter: AudioSink, Sendable {
                     // The windows that reach past the last frame, against trailing silence.
                     var tail = Array(truePeakHistory[(c * t1)..<((c + 1) * t1)])
                     tail += Array(repeating: 0, count: t1)
-                    best = tail.withUnsafeBufferPointer { filter.maxInterpolated($0.baseAddress!, windows: t1, exceeding: best) }
+                    let tailPeak = tail.withUnsafeBufferPointer { filter.maxInterpolated($0.baseAddress!, windows: t1, exceeding: 0) }
+                    best = max(best, tailPeak)
+                    if !truePeakBuckets.isEmpty { lastBucketTail = max(lastBucketTail, tailPeak) }
                 }
                 tp[c] = Decibels(amplitude: Double(best))
+            }
+        }
+        var samplePeakHistory: [Decibels] = [], truePeakHistory: [Decibels] = []
+        if measures.contains(.history) {
+            if measures.contains(.samplePeak) || measures.contains(.truePeak) {
+                samplePeakHistory = samplePeakBuckets.map { Decibels(amplitude: Double($0)) }
+            }
+            if measures.contains(.truePeak) {
+                truePeakHistory = zip(truePeakBuckets, samplePeakBuckets).map { Decibels(amplitude: Double(max($0, $1))) }
+                if let last = truePeakHistory.indices.last {
+                    truePeakHistory[last] = max(truePeakHistory[last], Decibels(amplitude: Double(lastBucketTail)))
+                }
             }
         }
         return LoudnessReport(
@@ -285,6 +340,8 @@ public struct LoudnessMeter: AudioSink, Sendable {
             shortTerm: shortTerm,
             maxMomentary: maxMomentary,
             maxShortTerm: maxShortTerm,
+            samplePeakHistory: samplePeakHistory,
+            truePeakHistory: truePeakHistory,
             gating: blocks)
     }
 }

@@ -34,8 +34,17 @@ public struct LoudnessReport: Sendable, Equatable {
     public var shortTerm: [LUFS]
     /// Largest momentary loudness, `-infinity` if none (needs `.integrated` or `.history`).
     public var maxMomentary: LUFS
-    /// Largest short-term loudness, `-infinity` if none (needs `.loudnessRange` or `.history`).
+    /// Largest short-term loudness, `-infinity` if none: over the 100 ms history with
+    /// `.history`, else over the 1 s-hop blocks of the loudness range (needs one of the two).
     public var maxShortTerm: LUFS
+    /// Largest |sample| over the channels in each 100 ms of the stream (entry k covers frames
+    /// k·F ..< (k+1)·F, F = round(rate/10); the last entry may cover less), dBFS: a waveform
+    /// envelope. Empty unless `.history` with `.samplePeak` or `.truePeak`.
+    public var samplePeakHistory: [Decibels]
+    /// Largest true peak over the channels in each 100 ms (as `samplePeakHistory`; an
+    /// interpolated value belongs to the bucket of the last sample of its window), dBTP: where
+    /// the overs are. Empty unless `.history` with `.truePeak`.
+    public var truePeakHistory: [Decibels]
     /// The gating blocks, for "what if" questions: `gating.integrated(withGain:)`.
     public var gating: GatingBlocks
 

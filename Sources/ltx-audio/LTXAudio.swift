@@ -21,5 +21,5 @@ struct LTXAudio: AsyncParsableCommand {
             2 an output is out of tolerance, 64 usage error.
             """,
         version: LTXAudioVersion.version,
-        subcommands: [Master.self, Generate.self, Resume.self, Requests.self])
+        subcommands: [Master.self, Generate.self, Resume.self, Requests.self, Analyze.self])
 }

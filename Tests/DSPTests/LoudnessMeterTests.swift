@@ -138,4 +138,23 @@ struct LoudnessMeterTests {
         #expect(all.report().integrated == i.report().integrated)
         #expect(i.report().truePeak.value == -.infinity && i.report().momentary.isEmpty)
     }
+
+    /// The per-100 ms peak histories: their maxima are the overall peaks, and a burst lands in
+    /// the bucket that holds it.
+    @Test func peakHistoriesLocateTheOvers() {
+        let rate = 48_000
+        var x = Signal.noise(count: 3 * rate, amplitude: 0.05, seed: 8)
+        // A full-scale fs/4 burst at 45° (inter-sample peak +3 dB) from 1.23 s to 1.25 s.
+        let burst = Signal.sine(frequency: 12_000, amplitude: 2.0.squareRoot(), phase: .pi / 4, sampleRate: rate, frames: 960)
+        for i in 0..<burst.count { x[Int(1.23 * Double(rate)) + i] = burst[i] }
+        var meter = LoudnessMeter(format: AudioFormat(sampleRate: rate, layout: .mono))
+        meter.write(AudioBlock(channels: [x]))
+        let r = meter.report()
+        #expect(r.samplePeakHistory.count == 30 && r.truePeakHistory.count == 30)
+        #expect(r.truePeakHistory.max() == r.truePeak)
+        #expect(r.samplePeakHistory.max() == r.samplePeak)
+        let overs = r.truePeakHistory.indices.filter { r.truePeakHistory[$0].value > 0 }
+        #expect(overs == [12], "overs in buckets \(overs)")
+        #expect(r.truePeakHistory[11].value < -20 && r.truePeakHistory[13].value < -20)
+    }
 }

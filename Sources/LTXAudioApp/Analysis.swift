@@ -1,0 +1,63 @@
+import AudioCore
+import AudioIO
+import DSP
+
+/// One file, decoded and measured.
+public struct FileAnalysis: Sendable {
+    /// The path as given on the command line.
+    public var path: String
+    /// What the decoder says about the file.
+    public var info: SoundFileInfo
+    /// The measurements (BS.1770-4 / EBU R 128), including the 100 ms histories when asked.
+    public var report: LoudnessReport
+
+    /// Seconds actually decoded (the header's frame count is only an estimate for MP3).
+    public var duration: Double { report.duration }
+}
+
+/// The outcome for one input of `ltx-audio analyze`: figures, or why there are none.
+public enum AnalysisResult: Sendable {
+    case measured(FileAnalysis)
+    /// `message` is one line, "PATH: reason" (the decoder's error description).
+    case failed(path: String, message: String)
+
+    public var path: String {
+        switch self {
+        case .measured(let a): return a.path
+        case .failed(let path, _): return path
+        }
+    }
+}
+
+/// Decoding and measuring a file block by block; memory stays flat whatever the length.
+public enum Analysis {
+    /// Frames per decoded block.
+    public static let blockFrames = 16_384
+
+    /// Decodes `path` and measures it.
+    /// - Parameters:
+    ///   - path: any file the decoder reads (WAV, FLAC, Ogg, MP3, ...).
+    ///   - measures: what to measure; add `.history` for plots.
+    /// - Returns: the file's figures.
+    /// - Throws: `AudioIOError` when the file cannot be opened or decoded (its description
+    ///   names the file and the reason).
+    public static func analyze(path: String, measures: LoudnessMeter.Measures = .all) throws -> FileAnalysis {
+        let reader = try SoundFileReader(path: path)
+        defer { reader.close() }
+        var meter = LoudnessMeter(format: reader.info.format, measures: measures)
+        var block = AudioBlock(channelCount: reader.info.format.channelCount, capacity: blockFrames)
+        while try reader.read(into: &block) > 0 { meter.write(block) }
+        return FileAnalysis(path: path, info: reader.info, report: meter.report())
+    }
+
+    /// Like `analyze(path:measures:)`, but failures become `.failed` with a one-line message.
+    public static func result(path: String, measures: LoudnessMeter.Measures = .all) -> AnalysisResult {
+        do {
+            return .measured(try analyze(path: path, measures: measures))
+        } catch let error as AudioIOError {
+            return .failed(path: path, message: error.description)
+        } catch {
+            return .failed(path: path, message: "\(path): \(error)")
+        }
+    }
+}
