@@ -192,6 +192,15 @@ public final class SoundFileReader: RewindableAudioSource {
         return got
     }
 
+    /// Reads everything from the current position into one block. Allocates the whole signal:
+    /// for short files and tests; processing streams with `read(into:)` instead.
+    public func readAll(blockSize: Int = 4096) throws -> AudioBlock {
+        var all = BufferSink(channelCount: info.format.channelCount)
+        var block = AudioBlock(channelCount: info.format.channelCount, capacity: blockSize)
+        while try read(into: &block) > 0 { try all.write(block) }
+        return all.samples
+    }
+
     /// Goes back to the first frame.
     public func rewind() throws {
         guard let handle else { return }

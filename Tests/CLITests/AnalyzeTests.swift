@@ -34,10 +34,7 @@ import TestSupport
     /// libebur128's figures for the decoded file.
     static func libebur128(_ path: String) throws -> LibEbur128Figures {
         let r = try SoundFileReader(path: path)
-        var sink = BufferSink(channelCount: r.format.channelCount)
-        var block = AudioBlock(channelCount: r.format.channelCount, capacity: 4096)
-        while try r.read(into: &block) > 0 { try sink.write(block) }
-        return LibEbur128Figures(channels: sink.samples.channels, format: r.format)
+        return LibEbur128Figures(channels: try r.readAll().channels, format: r.format)
     }
 
     static func expectMatchesLibEbur128(_ object: [String: Any], _ path: String) throws {

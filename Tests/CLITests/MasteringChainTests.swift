@@ -16,10 +16,7 @@ import TestSupport
 
     func decode(_ path: String) throws -> (SoundFileInfo, AudioBlock) {
         let r = try SoundFileReader(path: path)
-        var sink = BufferSink(channelCount: r.format.channelCount)
-        var block = AudioBlock(channelCount: r.format.channelCount, capacity: 4096)
-        while try r.read(into: &block) > 0 { try sink.write(block) }
-        return (r.info, sink.samples)
+        return (r.info, try r.readAll())
     }
 
     func measure(_ samples: AudioBlock, _ format: AudioFormat) -> LoudnessReport {
