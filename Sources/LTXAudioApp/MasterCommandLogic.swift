@@ -47,8 +47,10 @@ public struct MasterRun {
         if files.isEmpty && problems.isEmpty {
             Output.error("no audio files found in \(inputs.joined(separator: ", "))")
         }
+        var tuned = self.settings
+        tuned.parallelChannels = files.count < 2 || self.jobs < 2
+        let settings = tuned
         let jobs = MasterService.plan(files, output: output, outputIsFile: isFile, settings: settings)
-        let settings = self.settings
         let reports = BatchRunner(jobs: jobs.isEmpty ? 1 : self.jobs).run(
             jobs, label: { $0.input.relativePath }, work: { MasterService.run($0, settings: settings) })
 

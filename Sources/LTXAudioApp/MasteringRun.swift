@@ -71,7 +71,9 @@ struct MasteringRun {
         let outRate = settings.sampleRate ?? info.format.sampleRate
         var front: [any AudioStage] = []
         if plan.keep != [0..<scan.frameCount] { front.append(TrimStage(plan)) }
-        if outRate != info.format.sampleRate { front.append(Resampler(to: outRate, quality: settings.quality)) }
+        if outRate != info.format.sampleRate {
+            front.append(Resampler(to: outRate, quality: settings.quality, parallel: settings.parallelChannels))
+        }
         let outFormat = try Pipeline(front).outputSpec(for: info.format, blockSize: settings.blockSize).format
         let dither = settings.dither && encoding.bitDepth == 16 ? TPDFDither(bitDepth: 16) : nil
         let ditherStage: [any AudioStage] = dither.map { [$0] } ?? []
@@ -132,6 +134,13 @@ struct MasteringRun {
             let limiterActs = mid.truePeak.value + gain.value > target.truePeakCeiling.value - margin
             if reachable && (limiterActs || attempt > 0) {
                 var gains: [Decibels] = [], results: [LUFS] = []
+                // A free first point for the secant: at the largest gain the limiter leaves alone,
+                // the loudness is exactly the measured one plus that gain.
+                let untouched = target.truePeakCeiling.value - margin - mid.truePeak.value
+                if untouched.isFinite && untouched < gain.value - 0.5 {
+                    gains.append(Decibels(untouched))
+                    results.append(LUFS(mid.integrated.value + untouched))
+                }
                 while passes < MasteringRun.maxRenderPasses - 1 {
                     let measured = try render(spill, gain: gain, target: target, margin: margin, dither: nil, writer: nil)
                     passes += 1
