@@ -34,7 +34,7 @@
 #   -h, --help      this text
 # Environment:
 #   LTX_AUDIO_BIN   ltx-audio binary (default: .build/release/ltx-audio of this repo,
-#                   else /work/main/.build/release/ltx-audio)
+#                   built with `swift build -c release`)
 # Installs (unless --no-install): Debian ffmpeg sox libsox-fmt-all gcc
 # libsamplerate0-dev libsndfile1-dev; PyPI ffmpeg-normalize into Benchmarks/.venv.
 set -euo pipefail
@@ -66,7 +66,6 @@ input=${input:-$repo/Fixtures/ltx-like-24k-stereo.wav}
 
 if [[ -z ${LTX_AUDIO_BIN:-} ]]; then
   LTX_AUDIO_BIN=$repo/.build/release/ltx-audio
-  [[ -x $LTX_AUDIO_BIN ]] || LTX_AUDIO_BIN=/work/main/.build/release/ltx-audio
 fi
 [[ -x $LTX_AUDIO_BIN ]] || die "ltx-audio binary not found: $LTX_AUDIO_BIN (set LTX_AUDIO_BIN)"
 

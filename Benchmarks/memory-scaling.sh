@@ -28,7 +28,7 @@
 #   -h, --help        this text
 # Environment:
 #   LTX_AUDIO_BIN     ltx-audio binary (default: .build/release/ltx-audio of this repo,
-#                     else /work/main/.build/release/ltx-audio)
+#                     built with `swift build -c release`)
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -58,7 +58,6 @@ for m in "${lengths[@]}"; do [[ $m =~ ^[1-9][0-9]*$ ]] || die "--minutes wants w
 
 if [[ -z ${LTX_AUDIO_BIN:-} ]]; then
   LTX_AUDIO_BIN=$repo/.build/release/ltx-audio
-  [[ -x $LTX_AUDIO_BIN ]] || LTX_AUDIO_BIN=/work/main/.build/release/ltx-audio
 fi
 [[ -x $LTX_AUDIO_BIN ]] || die "ltx-audio binary not found: $LTX_AUDIO_BIN (set LTX_AUDIO_BIN)"
 
