@@ -27,7 +27,7 @@ public struct ClipTags: Sendable, Equatable {
         var comment = "prompt: \(prompt)"
         if let seed { comment += "; seed: \(seed)" }
         comment += "; fal request: \(requestID); model: fal-ai/ltx-2.3-quality/text-to-audio"
-        return ["title": title, "comment": comment, "software": "ltx-audio"]
+        return ["title": title, "comment": comment, "software": LTXAudioVersion.software]
     }
 }
 
