@@ -112,6 +112,9 @@ final class ConverterState {
     private let converters: [OpaquePointer]
     private let maxOutputFrames: Int
     private let parallel: Bool
+    // Per-channel results of one call, allocated once.
+    private var produced: [Int]
+    private var failure: [Int32]
 
     init(quality: ResamplerQuality, channels: Int, maxInputFrames: Int, maxOutputFrames: Int, parallel: Bool) throws {
         var made: [OpaquePointer] = []
@@ -125,6 +128,8 @@ final class ConverterState {
             made.append(c)
         }
         converters = made
+        produced = [Int](repeating: 0, count: channels)
+        failure = [Int32](repeating: 0, count: channels)
         self.maxOutputFrames = maxOutputFrames
         self.parallel = parallel && channels > 1
     }
@@ -138,8 +143,6 @@ final class ConverterState {
         let start = output.frameCount
         let room = min(maxOutputFrames, output.capacity - start)
         let channels = converters.count
-        var produced = [Int](repeating: 0, count: channels)
-        var failure: [Int32] = [Int32](repeating: 0, count: channels)
         input.withStorage { src, srcStride in
             output.withMutableStorage { dst, dstStride in
                 produced.withUnsafeMutableBufferPointer { counts in
