@@ -21,12 +21,16 @@ deps:
 build: deps
 	$(SWIFT) build -c $(CONFIG)
 
-# Masters the bundled good fixtures into $(DEMO_OUT)/ (48 kHz, each in its own format).
+# Masters the bundled good fixtures into $(DEMO_OUT)/ (streaming preset: trimmed, -14 LUFS,
+# -1 dBTP, 48 kHz, each in its own format), then measures the results.
 demo: build
 	rm -rf $(DEMO_OUT)
 	$(BIN) master Fixtures/ltx-like-24k-stereo.wav Fixtures/speech-22k-mono.wav \
 	  Fixtures/music-44k-stereo.flac Fixtures/music-44k-stereo.mp3 Fixtures/music-44k-stereo.ogg \
 	  -o $(DEMO_OUT)/
+	@echo
+	$(BIN) analyze $(DEMO_OUT)/*
+	@echo
 	@echo "Results are in $(DEMO_OUT)/"
 
 # The whole test suite, in release mode (the loudness tests synthesize minutes of audio).

@@ -67,7 +67,7 @@ public enum LoudnessNormalization {
     public static let tolerance = 0.1
     /// What the iteration aims for, inside the tolerance (the rest is room for dither and
     /// quantisation, which move the loudness by far less).
-    public static let aim = 0.06
+    public static let aim = 0.045
 
     /// The first gain for a measured loudness: target − measured, capped at `maxGain`.
     /// - Returns: the gain and whether the cap bound it; nil when the loudness has no value
