@@ -23,10 +23,12 @@ public struct ClipTags: Sendable, Equatable {
     /// Plain tag values: `title` (the prompt, shortened), `comment` (prompt, seed, request id),
     /// `software`.
     public var values: [String: String] {
+        // Tags are read by players and terminals: no control characters or escape sequences.
+        let prompt = Terminal.sanitize(self.prompt)
         let title = prompt.count > 120 ? String(prompt.prefix(119)) + "…" : prompt
         var comment = "prompt: \(prompt)"
         if let seed { comment += "; seed: \(seed)" }
-        comment += "; fal request: \(requestID); model: fal-ai/ltx-2.3-quality/text-to-audio"
+        comment += "; fal request: \(Terminal.sanitize(requestID)); model: fal-ai/ltx-2.3-quality/text-to-audio"
         return ["title": title, "comment": comment, "software": LTXAudioVersion.software]
     }
 }

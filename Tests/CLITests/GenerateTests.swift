@@ -109,6 +109,19 @@ private final class CLIWorld: @unchecked Sendable {
 }
 
 @Suite struct GenerateTests {
+    @Test func controlCharactersInThePromptNeverReachTagsOrTheTerminal() async throws {
+        let w = try await CLIWorld()
+        defer { Task { await w.close() } }
+        let prompt = "bells \u{1B}[31mred\u{07} \u{202E}reversed"
+        let r = try w.run(["generate", prompt, "-o", w.out + "/bells.wav", "--seed", "1", "--duration", "2"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let tags = try SoundFileReader(path: w.out + "/bells.wav").info.tags
+        for text in [tags[.title] ?? "", tags[.comment] ?? "", r.stderr] {
+            #expect(!text.contains("\u{1B}") && !text.contains("\u{07}") && !text.contains("\u{202E}"), "\(text.debugDescription)")
+        }
+        #expect(tags[.title]?.contains("bells") == true && tags[.title]?.contains("red") == true)
+    }
+
     @Test func normalRunGeneratesMastersAndJournals() async throws {
         let w = try await CLIWorld()
         defer { Task { await w.close() } }
