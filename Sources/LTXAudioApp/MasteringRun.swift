@@ -92,18 +92,23 @@ struct MasteringRun {
             let stats = try pipeline.run(from: &source, to: &sink, blockSize: settings.blockSize)
             try writer.finish()
             return try verifyAndCommit(writer, report: report, frames: stats.outputFrames, format: outFormat,
-                                       target: nil, margin: 0, gain: nil, limiter: nil, passes: 1)
+                                       target: nil, gain: nil, limiter: nil, passes: 1)
         }
 
-        // Pass 2: trim and resample once, into the spill, measuring at the delivered rate.
-        let spill = try SpillFile(format: outFormat)
+        // Pass 2: trim and resample once, into the spill (not for a dry run), measuring at the
+        // delivered rate.
+        let spill = settings.dryRun ? nil : try SpillFile(format: outFormat)
         var midMeter = LoudnessMeter(format: outFormat, measures: [.integrated, .truePeak])
         do {
             var pipeline = Pipeline(front)
             var source = reader
-            var sink = SplitSink(first: spill, second: midMeter)
-            _ = try pipeline.run(from: &source, to: &sink, blockSize: settings.blockSize)
-            midMeter = sink.second
+            if let spill {
+                var sink = SplitSink(first: spill, second: midMeter)
+                _ = try pipeline.run(from: &source, to: &sink, blockSize: settings.blockSize)
+                midMeter = sink.second
+            } else {
+                _ = try pipeline.run(from: &source, to: &midMeter, blockSize: settings.blockSize)
+            }
         }
         reader.close()
         let mid = midMeter.report()
@@ -121,7 +126,7 @@ struct MasteringRun {
             reachable = false
             report.warnings.append("loudness cannot be measured (silence, or shorter than one 400 ms block); left at its level")
         }
-        guard !settings.dryRun else {
+        guard let spill else {
             return dryRunReport(report, plan: plan, format: outFormat, gain: gain, midPeak: mid.truePeak)
         }
 
@@ -170,7 +175,7 @@ struct MasteringRun {
             }
             report.targetReached = reachable
             return try verifyAndCommit(writer, report: report, frames: result.frames, format: outFormat, target: target,
-                                       margin: margin, gain: gain, limiter: result.minimumGain, passes: passes,
+                                       gain: gain, limiter: result.minimumGain, passes: passes,
                                        measured: verified, reachable: reachable)
         }
         fatalError("unreachable: the last attempt always returns")
@@ -214,7 +219,7 @@ struct MasteringRun {
     /// Verifies the finished temporary output (measuring it if not done yet), fills the report
     /// and moves the file into place.
     private func verifyAndCommit(_ writer: SoundFileWriter, report: MasterFileReport, frames: Int, format: AudioFormat,
-                                 target: LoudnessTarget?, margin: Double, gain: Decibels?, limiter: Float?, passes: Int,
+                                 target: LoudnessTarget?, gain: Decibels?, limiter: Float?, passes: Int,
                                  measured: LoudnessReport? = nil, reachable: Bool = true) throws -> MasterFileReport {
         var report = report
         let after = try measured ?? measureFile(writer.temporaryPath)
