@@ -30,8 +30,8 @@ public struct MasterSettings: Sendable {
     public var dryRun = false
     /// Frames per processing block.
     public var blockSize = 4096
-    /// Resample a file's channels on separate threads: worth it when files are not already
-    /// processed in parallel (one file, or `--jobs 1`).
+    /// Resample a file's channels on separate threads: faster when files are not already
+    /// processed in parallel (one file, or `--jobs 1`), dearer in CPU otherwise.
     public var parallelChannels = true
 
     public init() {}

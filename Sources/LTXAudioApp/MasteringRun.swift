@@ -72,7 +72,7 @@ struct MasteringRun {
         var front: [any AudioStage] = []
         if plan.keep != [0..<scan.frameCount] { front.append(TrimStage(plan)) }
         if outRate != info.format.sampleRate {
-            front.append(Resampler(to: outRate, quality: settings.quality, parallel: settings.parallelChannels))
+            front.append(Resampler(to: outRate, quality: settings.quality, parallelChannels: settings.parallelChannels))
         }
         let outFormat = try Pipeline(front).outputSpec(for: info.format, blockSize: settings.blockSize).format
         let dither = settings.dither && encoding.bitDepth == 16 ? TPDFDither(bitDepth: 16) : nil
