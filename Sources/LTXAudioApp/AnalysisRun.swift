@@ -62,7 +62,7 @@ public struct AnalyzeRun {
             }
             if case .failed(_, let message) = result {
                 failed = true
-                standardError("ltx-audio analyze: \(message)\n")
+                standardError("error: \(Terminal.sanitize(message))\n")
             }
             results.append(result)
         }
