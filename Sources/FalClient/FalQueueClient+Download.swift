@@ -67,22 +67,7 @@ extension FalQueueClient {
     }
 
     func decodeDataURI(_ uri: String, into temp: TempFile) throws {
-        guard let comma = uri.firstIndex(of: ",") else {
-            throw FalError(.badResponse, "the result's data: URI has no data")
-        }
-        let meta = uri[uri.index(uri.startIndex, offsetBy: 5)..<comma]
-        guard meta.split(separator: ";").contains("base64") else {
-            throw FalError(.badResponse, "the result's data: URI is not base64-encoded")
-        }
-        let payload = uri[uri.index(after: comma)...]
-        if payload.utf8.count / 4 * 3 > configuration.maxDownloadBytes {
-            throw FalError(
-                .responseTooLarge, "the inline audio (data: URI) is larger than the cap of \(configuration.maxDownloadBytes) bytes")
-        }
-        guard let data = Data(base64Encoded: String(payload), options: [.ignoreUnknownCharacters]) else {
-            throw FalError(.badResponse, "the result's data: URI is not valid base64")
-        }
-        try temp.write(Array(data))
+        try temp.write(FalDataURI.decode(uri, maxBytes: configuration.maxDownloadBytes))
     }
 
     /// Streams `file.url` into `temp`, retrying short or failed transfers.

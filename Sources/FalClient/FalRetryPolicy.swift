@@ -49,11 +49,14 @@ public struct FalRetryPolicy: Sendable {
 /// (`Sun, 06 Nov 1994 08:49:37 GMT`). Returns nil for anything else.
 package func parseRetryAfter(_ value: String, now: Double) -> Duration? {
     let v = value.trimmingWhitespace()
-    if let secs = Int(v), secs >= 0 { return .seconds(secs) }
-    if let secs = Double(v), secs >= 0, secs.isFinite { return .milliseconds(Int(secs * 1000)) }
+    // Anything beyond a year is as good as "too long" (callers cap it); clamping keeps absurd
+    // values from overflowing the conversion to Duration.
+    let year = 365.0 * 86_400
+    if let secs = Int(v), secs >= 0 { return .seconds(min(secs, Int(year))) }
+    if let secs = Double(v), secs >= 0, secs.isFinite { return .milliseconds(Int(min(secs, year) * 1000)) }
     guard let date = parseHTTPDate(v) else { return nil }
     let delta = date - now
-    return delta <= 0 ? .zero : .milliseconds(Int(delta * 1000))
+    return delta <= 0 ? .zero : .milliseconds(Int(min(delta, year) * 1000))
 }
 
 /// Seconds since 1970 of an IMF-fixdate, or nil.
@@ -61,7 +64,7 @@ package func parseHTTPDate(_ s: String) -> Double? {
     // "Sun, 06 Nov 1994 08:49:37 GMT"
     let parts = s.split(separator: " ")
     guard parts.count == 6, parts[0].hasSuffix(","), parts[5] == "GMT",
-        let day = Int(parts[1]), let year = Int(parts[3])
+        let day = Int(parts[1]), let year = Int(parts[3]), (1...9999).contains(year)
     else { return nil }
     let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
     guard let mi = months.firstIndex(of: String(parts[2])) else { return nil }
