@@ -271,10 +271,36 @@ public final class SoundFileReader: RewindableAudioSource {
             let actualText = trimmed[open.upperBound...].prefix { $0.isNumber }
             guard let claimed = Int(claimedText.filter { $0.isNumber }), let actual = Int(actualText),
                   claimed > actual, claimed != 0xFFFF_FFFF, claimed != 0 else { continue }
-            let frameBytes = actual > 0 && sfinfo.frames > 0 ? Double(actual) / Double(sfinfo.frames) : 0
-            return frameBytes > 0 ? Int(Double(claimed) / frameBytes) : Int(sfinfo.frames)
+            // Bytes per frame from the encoding when it is plain PCM/float (so a header with no
+            // data at all still gives the frames it promised); else from what was found.
+            let frameBytes: Double
+            if let sampleBytes = bytesPerSample(sfinfo.format) {
+                frameBytes = Double(sampleBytes * Int(sfinfo.channels))
+            } else if actual > 0 && sfinfo.frames > 0 {
+                frameBytes = Double(actual) / Double(sfinfo.frames)
+            } else {
+                frameBytes = 0
+            }
+            guard frameBytes > 0 else { return Int(sfinfo.frames) }
+            let claimedFrames = Int(Double(claimed) / frameBytes)
+            // A size a few bytes over the data that adds no whole frame (an odd size, a missing
+            // pad byte) loses nothing: decode it.
+            if claimedFrames <= Int(sfinfo.frames) { continue }
+            return claimedFrames
         }
         return nil
+    }
+
+    /// Bytes of one sample for uncompressed PCM and float encodings; nil for the others.
+    private static func bytesPerSample(_ format: Int32) -> Int? {
+        switch Int(format & Int32(SF_FORMAT_SUBMASK)) {
+        case Int(SF_FORMAT_PCM_S8), Int(SF_FORMAT_PCM_U8): return 1
+        case Int(SF_FORMAT_PCM_16): return 2
+        case Int(SF_FORMAT_PCM_24): return 3
+        case Int(SF_FORMAT_PCM_32), Int(SF_FORMAT_FLOAT): return 4
+        case Int(SF_FORMAT_DOUBLE): return 8
+        default: return nil
+        }
     }
 }
 
