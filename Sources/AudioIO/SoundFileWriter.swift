@@ -55,7 +55,7 @@ public final class SoundFileWriter: AudioSink {
         }
         let (dir, base) = SoundFileWriter.split(path)
         let n = SoundFileWriter.counterLock.withLock { SoundFileWriter.counter += 1; return SoundFileWriter.counter }
-        temporaryPath = (dir.isEmpty ? "" : dir + "/") + SoundFileWriter.temporaryPrefix + "\(getpid())-\(n)-" + base
+        temporaryPath = (dir.isEmpty ? "" : dir + "/") + SoundFileWriter.temporaryName(pid: getpid(), serial: n, base: base)
         fd = open(temporaryPath, O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC, 0o666)
         if fd < 0 {
             let err = String(cString: strerror(errno))
@@ -216,6 +216,19 @@ public final class SoundFileWriter: AudioSink {
                 j += channels
             }
         }
+    }
+
+    /// Longest file name most file systems take, in bytes (NAME_MAX).
+    static let maxNameBytes = 255
+
+    /// `.ltx-audio-tmp-<pid>-<serial>-<base>`, with `base` shortened (at a character boundary)
+    /// so the name fits in `maxNameBytes`: a 255-byte output name must still get a temporary
+    /// file. The pid lets a later run recognise files left by a killed process.
+    static func temporaryName(pid: Int32, serial: Int, base: String) -> String {
+        let head = temporaryPrefix + "\(pid)-\(serial)-"
+        var kept = Substring(base)
+        while head.utf8.count + kept.utf8.count > maxNameBytes, !kept.isEmpty { kept = kept.dropLast() }
+        return head + kept
     }
 
     static func split(_ path: String) -> (dir: String, base: String) {

@@ -179,4 +179,19 @@ import TestSupport
         try wav(frames: 8000, dataSize: 16002).write(to: URL(fileURLWithPath: dir.file("plus2.wav")))
         #expect(openError(dir.file("plus2.wav"))?.code == .truncated)
     }
+
+    @Test(arguments: [String(repeating: "a", count: 251) + ".wav", String(repeating: "\u{E9}", count: 125) + "x.wav"])
+    func aNameOf255BytesCanBeWritten(_ name: String) throws {
+        #expect(name.utf8.count == 255)
+        let dir = try TemporaryFolder("longname")
+        defer { dir.remove() }
+        let w = try SoundFileWriter(path: dir.file(name), format: AudioFormat(sampleRate: 8000, channelCount: 1),
+                                    encoding: OutputEncoding(container: .wav, bitDepth: 16))
+        let temporary = (w.temporaryPath as NSString).lastPathComponent
+        #expect(temporary.utf8.count <= 255 && temporary.hasPrefix(SoundFileWriter.temporaryPrefix))
+        try w.write(TestTone.sine(frequency: 440, amplitude: 0.1, frames: 800, sampleRate: 8000))
+        try w.commit()
+        #expect(dir.contents() == [name])
+        #expect(try SoundFileReader(path: dir.file(name)).info.frameCount == 800)
+    }
 }
