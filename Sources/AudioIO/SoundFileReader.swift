@@ -78,7 +78,14 @@ public final class SoundFileReader: RewindableAudioSource {
         if stat(path, &st) != 0 {
             let err = errno
             if err == ENOENT || err == ENOTDIR {
+                var link = stat()
+                if lstat(path, &link) == 0 && (link.st_mode & S_IFMT) == S_IFLNK {
+                    throw AudioIOError(.missing, path: path, "is a symbolic link to a file that does not exist")
+                }
                 throw AudioIOError(.missing, path: path, "no such file")
+            }
+            if err == ELOOP {
+                throw AudioIOError(.unreadable, path: path, "is a symbolic link loop (it leads back to itself)")
             }
             throw AudioIOError(.unreadable, path: path, "cannot read: \(String(cString: strerror(err)))")
         }

@@ -43,13 +43,19 @@ public struct MasterRun {
         let isFile = try MasterRun.outputIsFile(inputs: inputs, output: output)
         let discovery = InputDiscovery(excluding: isFile ? nil : output)
         let (files, problems) = discovery.discover(inputs)
-        for p in problems { Output.error("\(p.path): \(p.message)") }
         if files.isEmpty && problems.isEmpty {
             Output.error("no audio files found in \(inputs.joined(separator: ", "))")
         }
         let jobs = MasterService.plan(files, output: output, outputIsFile: isFile, settings: settings)
         let settings = self.settings
-        let reports = BatchRunner(jobs: jobs.isEmpty ? 1 : self.jobs).run(
+        // Inputs that could not even be listed or named come first, as failures like any other,
+        // so `--json` describes them too.
+        let problemReports = problems.map { p -> MasterFileReport in
+            var r = MasterFileReport(path: p.path, output: nil, status: .failed)
+            r.error = "\(p.path): \(p.message)"
+            return r
+        }
+        let reports = problemReports + BatchRunner(jobs: jobs.isEmpty ? 1 : self.jobs).run(
             jobs, label: { $0.input.relativePath }, work: { MasterService.run($0, settings: settings) })
 
         for r in reports where r.status == .failed { Output.error(r.error ?? "\(r.path): failed") }
@@ -59,7 +65,7 @@ public struct MasterRun {
         let outOfTolerance = reports.filter { $0.withinTolerance == false }.count
         let mastered = reports.filter { $0.status == .mastered }.count
         let skipped = reports.filter { $0.status == .skipped }.count
-        let failed = reports.filter { $0.status == .failed }.count + problems.count
+        let failed = reports.filter { $0.status == .failed }.count
         let elapsed = Date().timeIntervalSince(started)
         if json {
             let doc = MasterDocument(files: reports, summary: .init(
