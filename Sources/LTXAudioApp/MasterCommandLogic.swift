@@ -42,6 +42,17 @@ public struct MasterRun {
         let started = Date()
         let isFile = try MasterRun.outputIsFile(inputs: inputs, output: output)
         let discovery = InputDiscovery(excluding: isFile ? nil : output)
+        if let excluded = discovery.excludedFolder {
+            // The output folder is skipped while walking (so outputs are never picked up);
+            // if it is an input folder itself, nothing would be found: say so instead.
+            for input in inputs {
+                var isDir: ObjCBool = false
+                if FileManager.default.fileExists(atPath: input, isDirectory: &isDir), isDir.boolValue,
+                   InputDiscovery.absolute(input) == excluded {
+                    throw UsageError("-o \(output) is the input folder \(input); outputs would mix with (or replace) the inputs; choose another output folder, such as \(input.hasSuffix("/") ? String(input.dropLast()) : input)-mastered/")
+                }
+            }
+        }
         let (files, problems) = discovery.discover(inputs)
         if files.isEmpty && problems.isEmpty {
             Output.error("no audio files found in \(inputs.joined(separator: ", "))")
