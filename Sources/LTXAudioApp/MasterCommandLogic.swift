@@ -58,6 +58,7 @@ public struct MasterRun {
             Output.error("no audio files found in \(inputs.joined(separator: ", "))")
         }
         let jobs = MasterService.plan(files, output: output, outputIsFile: isFile, settings: settings)
+        if !settings.dryRun { MasterService.removeStaleTemporaryFiles(for: jobs) }
         let settings = self.settings
         // Inputs that could not even be listed or named come first, as failures like any other,
         // so `--json` describes them too.
