@@ -56,7 +56,7 @@ public struct SoundFileInfo: Sendable, Hashable {
 /// the project sees interleaved data. The file is never modified. Not `Sendable`: one reader
 /// belongs to one task.
 public final class SoundFileReader: RewindableAudioSource {
-    /// The path as given.
+    /// The path as given (for a reader of bytes in memory, the name given).
     public let path: String
     public let info: SoundFileInfo
     public var format: AudioFormat { info.format }
@@ -69,11 +69,36 @@ public final class SoundFileReader: RewindableAudioSource {
     /// Data-chunk length the header claimed, when libsndfile noted it was longer than the file.
     private let truncatedHeaderFrames: Int?
 
+    /// The bytes being decoded, for a reader made with `init(bytes:name:)`; kept alive here
+    /// because libsndfile reads them through `VirtualFile`'s callbacks until `close()`.
+    private let memory: VirtualFile?
+
     /// Opens `path` for decoding.
     /// - Throws: `AudioIOError` with code `.missing`, `.unreadable`, `.empty`, `.notAudio`,
     ///   `.unsupportedEncoding`, `.malformed` or `.truncated`, naming the file.
-    public init(path: String) throws {
-        self.path = path
+    public convenience init(path: String) throws {
+        try SoundFileReader.checkReadableFile(path)
+        try self.init(name: path, memory: nil) { info in sf_open(path, Int32(SFM_READ), &info) }
+    }
+
+    /// Decodes an audio file held in memory (a download, a fuzzer's input) through libsndfile's
+    /// virtual I/O, with the same checks, errors and behaviour as `init(path:)`.
+    /// - Parameters:
+    ///   - bytes: the whole file; copied, so the caller may reuse its array.
+    ///   - name: what messages call the file (`AudioIOError.path`), e.g. its URL or intended name.
+    /// - Throws: `AudioIOError` with code `.empty`, `.notAudio`, `.unsupportedEncoding`,
+    ///   `.malformed` or `.truncated`, naming `name`.
+    public convenience init(bytes: [UInt8], name: String) throws {
+        if bytes.isEmpty { throw AudioIOError(.empty, path: name, "empty file (0 bytes), not audio") }
+        let memory = VirtualFile(bytes)
+        try self.init(name: name, memory: memory) { info in
+            var io = VirtualFile.callbacks
+            return sf_open_virtual(&io, Int32(SFM_READ), &info, Unmanaged.passUnretained(memory).toOpaque())
+        }
+    }
+
+    /// Checks that `path` is a readable, non-empty regular file, naming the reason otherwise.
+    private static func checkReadableFile(_ path: String) throws {
         var st = stat()
         if stat(path, &st) != 0 {
             let err = errno
@@ -101,9 +126,14 @@ public final class SoundFileReader: RewindableAudioSource {
         if st.st_size == 0 {
             throw AudioIOError(.empty, path: path, "empty file (0 bytes), not audio")
         }
+    }
 
+    /// The decoding common to files and memory: `open` asks libsndfile for a handle.
+    private init(name path: String, memory: VirtualFile?, open: (inout SF_INFO) -> OpaquePointer?) throws {
+        self.path = path
+        self.memory = memory
         var sfinfo = SF_INFO()
-        guard let h = sf_open(path, Int32(SFM_READ), &sfinfo) else {
+        guard let h = open(&sfinfo) else {
             let code = sf_error(nil)
             let text = String(cString: sf_strerror(nil))
             switch Int(code) {
@@ -308,6 +338,54 @@ public final class SoundFileReader: RewindableAudioSource {
         case Int(SF_FORMAT_DOUBLE): return 8
         default: return nil
         }
+    }
+}
+
+/// A file in memory for libsndfile's virtual I/O (`sf_open_virtual`): read-only, with a
+/// position that may go past the end (reads there return nothing), as a file's can.
+final class VirtualFile {
+    private let bytes: UnsafeMutableRawBufferPointer
+    private var position = 0
+
+    init(_ source: [UInt8]) {
+        bytes = UnsafeMutableRawBufferPointer.allocate(byteCount: source.count, alignment: 16)
+        source.withUnsafeBytes { bytes.copyMemory(from: $0) }
+    }
+
+    deinit { bytes.deallocate() }
+
+    private static func this(_ p: UnsafeMutableRawPointer?) -> VirtualFile {
+        Unmanaged<VirtualFile>.fromOpaque(p!).takeUnretainedValue()
+    }
+
+    /// libsndfile copies this table when opening.
+    static var callbacks: SF_VIRTUAL_IO {
+        SF_VIRTUAL_IO(
+            get_filelen: { user in sf_count_t(VirtualFile.this(user).bytes.count) },
+            seek: { offset, whence, user in
+                let f = VirtualFile.this(user)
+                let base: Int
+                switch whence {
+                case SEEK_SET: base = 0
+                case SEEK_CUR: base = f.position
+                case SEEK_END: base = f.bytes.count
+                default: return -1
+                }
+                let (target, overflow) = base.addingReportingOverflow(Int(offset))
+                guard !overflow, target >= 0 else { return -1 }
+                f.position = target
+                return sf_count_t(target)
+            },
+            read: { destination, count, user in
+                let f = VirtualFile.this(user)
+                guard let destination, count > 0, f.position < f.bytes.count else { return 0 }
+                let n = min(Int(count), f.bytes.count - f.position)
+                destination.copyMemory(from: f.bytes.baseAddress! + f.position, byteCount: n)
+                f.position += n
+                return sf_count_t(n)
+            },
+            write: { _, _, _ in 0 },
+            tell: { user in sf_count_t(VirtualFile.this(user).position) })
     }
 }
 
