@@ -69,6 +69,9 @@ public final class SoundFileReader: RewindableAudioSource {
     /// Data-chunk length the header claimed, when libsndfile noted it was longer than the file.
     private let truncatedHeaderFrames: Int?
 
+    /// The highest input sample rate accepted, Hz (the highest output rate too).
+    public static let maxSampleRate = 768_000
+
     /// The bytes being decoded, for a reader made with `init(bytes:name:)`; kept alive here
     /// because libsndfile reads them through `VirtualFile`'s callbacks until `close()`.
     private let memory: VirtualFile?
@@ -155,6 +158,13 @@ public final class SoundFileReader: RewindableAudioSource {
         guard channels > 0, sfinfo.samplerate > 0 else {
             sf_close(h)
             throw AudioIOError(.malformed, path: path, "header gives \(channels) channels at \(sfinfo.samplerate) Hz")
+        }
+        // Buffers of the meters and stages scale with the rate (a 100 ms sub-block is rate/10
+        // frames per channel), so a damaged header claiming gigahertz would allocate gigabytes.
+        guard Int(sfinfo.samplerate) <= SoundFileReader.maxSampleRate else {
+            sf_close(h)
+            throw AudioIOError(.malformed, path: path,
+                "header gives a sample rate of \(sfinfo.samplerate) Hz, above the \(SoundFileReader.maxSampleRate) Hz this tool handles; the header is probably damaged")
         }
         let layout = SoundFileReader.channelLayout(h, channels: channels)
         var tags: [SoundTag: String] = [:]

@@ -148,6 +148,8 @@ def make_matrix(root, cases):
     write(root, "matrix/rates/rate-1hz.wav", wav(sine(16, 1, freq=0.25), rate=1), cases, "1 Hz, 16 frames")
     write(root, "matrix/rates/rate-768khz.wav", wav(sine(76800, 768000, freq=1000), rate=768000), cases,
           "768 kHz, 0.1 s")
+    write(root, "matrix/rates/rate-2ghz.wav", wav(sine(100, 8000), rate=2000000000), cases,
+          "2 GHz (a damaged header; buffers scale with the rate)")
     write(root, "matrix/rates/rate-zero.wav", wav(sine(8000, 8000), rate=0), cases, "0 Hz")
 
     # Floating-point specials.

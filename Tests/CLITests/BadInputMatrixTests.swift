@@ -63,6 +63,7 @@ import TestSupport
         e["matrix/rates/rate-1hz.wav"] = .refused(["1 Hz", "48000 Hz", "1/256...256"])
         e["matrix/rates/rate-768khz.wav"] = .accepted
         e["matrix/rates/rate-zero.wav"] = .refused(["cannot decode"])
+        e["matrix/rates/rate-2ghz.wav"] = .refused(["sample rate of 2000000000 Hz", "768000 Hz"])
         // No NaN or infinity ever reaches an output: such files are refused, naming the frame.
         for name in ["nan", "pos-inf", "neg-inf"] {
             e["matrix/float/\(name).wav"] = .refused(["1 non-finite samples", "first at frame 4000"])
