@@ -249,6 +249,23 @@ import TestSupport
         try check("names", command)
     }
 
+    @Test func aNonUTF8NameOnTheCommandLineIsExplained() throws {
+        let (dir, _) = try Self.generate(["names"])
+        defer { dir.remove() }
+        // Through bash: a Swift String cannot hold the Latin-1 byte.
+        let bash = Process()
+        bash.executableURL = URL(fileURLWithPath: "/bin/bash")
+        bash.arguments = ["-c", "exec \"$0\" master \"$1/caf\"$'\\351'.wav -o \"$1/out\"", LTXAudioBinary.path, dir.file("in/names")]
+        let err = Pipe()
+        bash.standardError = err
+        bash.standardOutput = FileHandle.nullDevice
+        try bash.run()
+        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        bash.waitUntilExit()
+        #expect(bash.terminationReason == .exit && bash.terminationStatus == ExitStatusCode.inputFailed)
+        #expect(stderr.contains("names/caf\u{FFFD}.wav: not found") && stderr.contains("not UTF-8"), "\(stderr)")
+    }
+
     @Test func everyGeneratedCaseHasAnExpectedOutcome() throws {
         let (dir, cases) = try Self.generate([])
         defer { dir.remove() }
