@@ -9,7 +9,7 @@ SUDO         := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 BIN          := .build/$(CONFIG)/ltx-audio
 DEMO_OUT     ?= demo-out
 
-.PHONY: deps build demo test fixtures clean
+.PHONY: deps build demo test sanitize tsan fuzz fixtures clean
 
 deps:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -38,10 +38,29 @@ test: deps
 	$(SWIFT) build -c $(CONFIG) --build-tests
 	$(SWIFT) test -c $(CONFIG) --skip-build
 
+# The test suite under AddressSanitizer (and LeakSanitizer), in its own build folder; the
+# CLI tests run the ASan-built binary too. Not part of `make test`.
+sanitize: deps
+	$(SWIFT) build -c $(CONFIG) --build-tests --sanitize=address --scratch-path .build-asan
+	LSAN_OPTIONS=suppressions=$(CURDIR)/Tests/Sanitizers/lsan.supp \
+	  $(SWIFT) test -c $(CONFIG) --skip-build --sanitize=address --scratch-path .build-asan
+
+# The test suite under ThreadSanitizer. The two `ulimit -f` tests are skipped: under a file
+# size limit the TSan runtime itself dies with SIGBUS before the tool runs.
+tsan: deps
+	$(SWIFT) build -c $(CONFIG) --build-tests --sanitize=thread --scratch-path .build-tsan
+	$(SWIFT) test -c $(CONFIG) --skip-build --sanitize=thread --scratch-path .build-tsan \
+	  --skip aWriteThatFailsPartWayLeavesNothing --skip aBatchWhoseWritesFailPartWayLeavesNothing
+
+# libFuzzer on the audio decoding target for FUZZ_SECONDS (see Fuzz/run-fuzz.sh).
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	Fuzz/run-fuzz.sh audio $(FUZZ_SECONDS)
+
 # Regenerates Fixtures/ (needs sox, libsox-fmt-all and espeak-ng; the results are committed).
 fixtures:
 	@for p in sox libsox-fmt-all espeak-ng; do dpkg -s $$p >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq sox libsox-fmt-all espeak-ng; break; }; done
 	Fixtures/make-fixtures.sh
 
 clean:
-	rm -rf .build $(DEMO_OUT)
+	rm -rf .build .build-asan .build-tsan .build-fuzz $(DEMO_OUT)

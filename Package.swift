@@ -93,3 +93,13 @@ let package = Package(
         .testTarget(name: "CLITests", dependencies: ["ltx-audio", "AudioIO", "DSP", "FakeFalServer", "TestSupport"]),
     ]
 )
+
+// libFuzzer targets, built by Fuzz/run-fuzz.sh only (LTX_AUDIO_FUZZ=1): they link only with
+// -sanitize=fuzzer, where libFuzzer supplies `main`. Target 2 (fal JSON responses and data:
+// URIs through FalClient's parsing) goes here as `FuzzFalResponses` beside it.
+if Context.environment["LTX_AUDIO_FUZZ"] == "1" {
+    package.targets.append(.executableTarget(
+        name: "FuzzAudioDecoding", dependencies: ["AudioCore", "AudioIO", "DSP", "Mastering"],
+        path: "Fuzz/AudioDecoding"))
+    package.products.append(.executable(name: "FuzzAudioDecoding", targets: ["FuzzAudioDecoding"]))
+}

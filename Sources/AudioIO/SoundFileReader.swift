@@ -56,7 +56,7 @@ public struct SoundFileInfo: Sendable, Hashable {
 /// the project sees interleaved data. The file is never modified. Not `Sendable`: one reader
 /// belongs to one task.
 public final class SoundFileReader: RewindableAudioSource {
-    /// The path as given.
+    /// The path as given (for a reader of bytes in memory, the name given).
     public let path: String
     public let info: SoundFileInfo
     public var format: AudioFormat { info.format }
@@ -69,16 +69,51 @@ public final class SoundFileReader: RewindableAudioSource {
     /// Data-chunk length the header claimed, when libsndfile noted it was longer than the file.
     private let truncatedHeaderFrames: Int?
 
+    /// The highest input sample rate accepted, Hz (the highest output rate too).
+    public static let maxSampleRate = 768_000
+
+    /// The bytes being decoded, for a reader made with `init(bytes:name:)`; kept alive here
+    /// because libsndfile reads them through `VirtualFile`'s callbacks until `close()`.
+    private let memory: VirtualFile?
+
     /// Opens `path` for decoding.
     /// - Throws: `AudioIOError` with code `.missing`, `.unreadable`, `.empty`, `.notAudio`,
     ///   `.unsupportedEncoding`, `.malformed` or `.truncated`, naming the file.
-    public init(path: String) throws {
-        self.path = path
+    public convenience init(path: String) throws {
+        try SoundFileReader.checkReadableFile(path)
+        try self.init(name: path, memory: nil) { info in sf_open(path, Int32(SFM_READ), &info) }
+    }
+
+    /// Decodes an audio file held in memory (a download, a fuzzer's input) through libsndfile's
+    /// virtual I/O, with the same checks, errors and behaviour as `init(path:)`.
+    /// - Parameters:
+    ///   - bytes: the whole file; copied, so the caller may reuse its array.
+    ///   - name: what messages call the file (`AudioIOError.path`), e.g. its URL or intended name.
+    /// - Throws: `AudioIOError` with code `.empty`, `.notAudio`, `.unsupportedEncoding`,
+    ///   `.malformed` or `.truncated`, naming `name`.
+    public convenience init(bytes: [UInt8], name: String) throws {
+        if bytes.isEmpty { throw AudioIOError(.empty, path: name, "empty file (0 bytes), not audio") }
+        let memory = VirtualFile(bytes)
+        try self.init(name: name, memory: memory) { info in
+            var io = VirtualFile.callbacks
+            return sf_open_virtual(&io, Int32(SFM_READ), &info, Unmanaged.passUnretained(memory).toOpaque())
+        }
+    }
+
+    /// Checks that `path` is a readable, non-empty regular file, naming the reason otherwise.
+    private static func checkReadableFile(_ path: String) throws {
         var st = stat()
         if stat(path, &st) != 0 {
             let err = errno
             if err == ENOENT || err == ENOTDIR {
+                var link = stat()
+                if lstat(path, &link) == 0 && (link.st_mode & S_IFMT) == S_IFLNK {
+                    throw AudioIOError(.missing, path: path, "is a symbolic link to a file that does not exist")
+                }
                 throw AudioIOError(.missing, path: path, "no such file")
+            }
+            if err == ELOOP {
+                throw AudioIOError(.unreadable, path: path, "is a symbolic link loop (it leads back to itself)")
             }
             throw AudioIOError(.unreadable, path: path, "cannot read: \(String(cString: strerror(err)))")
         }
@@ -94,9 +129,14 @@ public final class SoundFileReader: RewindableAudioSource {
         if st.st_size == 0 {
             throw AudioIOError(.empty, path: path, "empty file (0 bytes), not audio")
         }
+    }
 
+    /// The decoding common to files and memory: `open` asks libsndfile for a handle.
+    private init(name path: String, memory: VirtualFile?, open: (inout SF_INFO) -> OpaquePointer?) throws {
+        self.path = path
+        self.memory = memory
         var sfinfo = SF_INFO()
-        guard let h = sf_open(path, Int32(SFM_READ), &sfinfo) else {
+        guard let h = open(&sfinfo) else {
             let code = sf_error(nil)
             let text = String(cString: sf_strerror(nil))
             switch Int(code) {
@@ -118,6 +158,13 @@ public final class SoundFileReader: RewindableAudioSource {
         guard channels > 0, sfinfo.samplerate > 0 else {
             sf_close(h)
             throw AudioIOError(.malformed, path: path, "header gives \(channels) channels at \(sfinfo.samplerate) Hz")
+        }
+        // Buffers of the meters and stages scale with the rate (a 100 ms sub-block is rate/10
+        // frames per channel), so a damaged header claiming gigahertz would allocate gigabytes.
+        guard Int(sfinfo.samplerate) <= SoundFileReader.maxSampleRate else {
+            sf_close(h)
+            throw AudioIOError(.malformed, path: path,
+                "header gives a sample rate of \(sfinfo.samplerate) Hz, above the \(SoundFileReader.maxSampleRate) Hz this tool handles; the header is probably damaged")
         }
         let layout = SoundFileReader.channelLayout(h, channels: channels)
         var tags: [SoundTag: String] = [:]
@@ -280,10 +327,84 @@ public final class SoundFileReader: RewindableAudioSource {
             let actualText = trimmed[open.upperBound...].prefix { $0.isNumber }
             guard let claimed = Int(claimedText.filter { $0.isNumber }), let actual = Int(actualText),
                   claimed > actual, claimed != 0xFFFF_FFFF, claimed != 0 else { continue }
-            let frameBytes = actual > 0 && sfinfo.frames > 0 ? Double(actual) / Double(sfinfo.frames) : 0
-            return frameBytes > 0 ? Int(Double(claimed) / frameBytes) : Int(sfinfo.frames)
+            // Bytes per frame from the encoding when it is plain PCM/float (so a header with no
+            // data at all still gives the frames it promised); else from what was found.
+            let frameBytes: Double
+            if let sampleBytes = bytesPerSample(sfinfo.format) {
+                frameBytes = Double(sampleBytes * Int(sfinfo.channels))
+            } else if actual > 0 && sfinfo.frames > 0 {
+                frameBytes = Double(actual) / Double(sfinfo.frames)
+            } else {
+                frameBytes = 0
+            }
+            guard frameBytes > 0 else { return Int(sfinfo.frames) }
+            let claimedFrames = Int(Double(claimed) / frameBytes)
+            // A size a few bytes over the data that adds no whole frame (an odd size, a missing
+            // pad byte) loses nothing: decode it.
+            if claimedFrames <= Int(sfinfo.frames) { continue }
+            return claimedFrames
         }
         return nil
+    }
+
+    /// Bytes of one sample for uncompressed PCM and float encodings; nil for the others.
+    private static func bytesPerSample(_ format: Int32) -> Int? {
+        switch Int(format & Int32(SF_FORMAT_SUBMASK)) {
+        case Int(SF_FORMAT_PCM_S8), Int(SF_FORMAT_PCM_U8): return 1
+        case Int(SF_FORMAT_PCM_16): return 2
+        case Int(SF_FORMAT_PCM_24): return 3
+        case Int(SF_FORMAT_PCM_32), Int(SF_FORMAT_FLOAT): return 4
+        case Int(SF_FORMAT_DOUBLE): return 8
+        default: return nil
+        }
+    }
+}
+
+/// A file in memory for libsndfile's virtual I/O (`sf_open_virtual`): read-only, with a
+/// position that may go past the end (reads there return nothing), as a file's can.
+final class VirtualFile {
+    private let bytes: UnsafeMutableRawBufferPointer
+    private var position = 0
+
+    init(_ source: [UInt8]) {
+        bytes = UnsafeMutableRawBufferPointer.allocate(byteCount: source.count, alignment: 16)
+        source.withUnsafeBytes { bytes.copyMemory(from: $0) }
+    }
+
+    deinit { bytes.deallocate() }
+
+    private static func this(_ p: UnsafeMutableRawPointer?) -> VirtualFile {
+        Unmanaged<VirtualFile>.fromOpaque(p!).takeUnretainedValue()
+    }
+
+    /// libsndfile copies this table when opening.
+    static var callbacks: SF_VIRTUAL_IO {
+        SF_VIRTUAL_IO(
+            get_filelen: { user in sf_count_t(VirtualFile.this(user).bytes.count) },
+            seek: { offset, whence, user in
+                let f = VirtualFile.this(user)
+                let base: Int
+                switch whence {
+                case SEEK_SET: base = 0
+                case SEEK_CUR: base = f.position
+                case SEEK_END: base = f.bytes.count
+                default: return -1
+                }
+                let (target, overflow) = base.addingReportingOverflow(Int(offset))
+                guard !overflow, target >= 0 else { return -1 }
+                f.position = target
+                return sf_count_t(target)
+            },
+            read: { destination, count, user in
+                let f = VirtualFile.this(user)
+                guard let destination, count > 0, f.position < f.bytes.count else { return 0 }
+                let n = min(Int(count), f.bytes.count - f.position)
+                destination.copyMemory(from: f.bytes.baseAddress! + f.position, byteCount: n)
+                f.position += n
+                return sf_count_t(n)
+            },
+            write: { _, _, _ in 0 },
+            tell: { user in sf_count_t(VirtualFile.this(user).position) })
     }
 }
 

@@ -55,12 +55,15 @@ public final class SoundFileWriter: AudioSink {
         }
         let (dir, base) = SoundFileWriter.split(path)
         let n = SoundFileWriter.counterLock.withLock { SoundFileWriter.counter += 1; return SoundFileWriter.counter }
-        temporaryPath = (dir.isEmpty ? "" : dir + "/") + SoundFileWriter.temporaryPrefix + "\(getpid())-\(n)-" + base
+        temporaryPath = (dir.isEmpty ? "" : dir + "/") + SoundFileWriter.temporaryName(pid: getpid(), serial: n, base: base)
         fd = open(temporaryPath, O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC, 0o666)
         if fd < 0 {
             let err = String(cString: strerror(errno))
             throw AudioIOError(.writeFailed, path: path, "cannot create the output in \(dir.isEmpty ? "." : dir): \(err)")
         }
+        // Held until the file is finished: `removeStaleTemporaryFiles` leaves locked files alone,
+        // even when their pid looks dead from another pid namespace.
+        _ = flock(fd, LOCK_EX | LOCK_NB)
         var info = SF_INFO()
         info.samplerate = Int32(format.sampleRate)
         info.channels = Int32(format.channelCount)
@@ -216,6 +219,58 @@ public final class SoundFileWriter: AudioSink {
                 j += channels
             }
         }
+    }
+
+    /// Removes the temporary files that writers of processes no longer running left in
+    /// `folder` (a process killed with SIGKILL, a power cut), so that re-running a batch leaves
+    /// only complete outputs under their final names.
+    ///
+    /// A file is removed only when all of these hold: its name is `temporaryName`'s form, it is
+    /// a regular file, the pid in its name is not a running process, and no one holds its lock
+    /// (a live writer does). Files of this process and of live ones are never touched.
+    /// - Returns: the names removed (empty when the folder does not exist or cannot be read).
+    @discardableResult
+    public static func removeStaleTemporaryFiles(in folder: String) -> [String] {
+        guard let dir = opendir(folder) else { return [] }
+        defer { closedir(dir) }
+        var removed: [String] = []
+        let base = folder.hasSuffix("/") ? folder : folder + "/"
+        while let entry = readdir(dir) {
+            let name = withUnsafePointer(to: &entry.pointee.d_name) { p in
+                p.withMemoryRebound(to: CChar.self, capacity: Int(NAME_MAX) + 1) { String(cString: $0) }
+            }
+            guard let pid = owner(ofTemporaryName: name), pid != getpid() else { continue }
+            if kill(pid, 0) == 0 || errno == EPERM { continue }  // running (EPERM: someone else's)
+            let path = base + name
+            let fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK)
+            guard fd >= 0 else { continue }
+            defer { Glibc.close(fd) }
+            var st = stat()
+            guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG, flock(fd, LOCK_EX | LOCK_NB) == 0 else { continue }
+            if unlink(path) == 0 { removed.append(name) }
+        }
+        return removed.sorted()
+    }
+
+    /// The pid in a temporary file's name (`.ltx-audio-tmp-<pid>-<serial>-...`), or nil.
+    static func owner(ofTemporaryName name: String) -> Int32? {
+        guard name.hasPrefix(temporaryPrefix) else { return nil }
+        let fields = name.dropFirst(temporaryPrefix.count).split(separator: "-", maxSplits: 2, omittingEmptySubsequences: false)
+        guard fields.count == 3, let pid = Int32(fields[0]), pid > 0, Int(fields[1]) != nil else { return nil }
+        return pid
+    }
+
+    /// Longest file name most file systems take, in bytes (NAME_MAX).
+    static let maxNameBytes = 255
+
+    /// `.ltx-audio-tmp-<pid>-<serial>-<base>`, with `base` shortened (at a character boundary)
+    /// so the name fits in `maxNameBytes`: a 255-byte output name must still get a temporary
+    /// file. The pid lets a later run recognise files left by a killed process.
+    static func temporaryName(pid: Int32, serial: Int, base: String) -> String {
+        let head = temporaryPrefix + "\(pid)-\(serial)-"
+        var kept = Substring(base)
+        while head.utf8.count + kept.utf8.count > maxNameBytes, !kept.isEmpty { kept = kept.dropLast() }
+        return head + kept
     }
 
     static func split(_ path: String) -> (dir: String, base: String) {

@@ -50,6 +50,12 @@ public struct InputDiscovery {
         for input in inputs {
             var isDir: ObjCBool = false
             guard fm.fileExists(atPath: input, isDirectory: &isDir) else {
+                if input.unicodeScalars.contains("\u{FFFD}") {
+                    // Swift decodes a command-line argument that is not UTF-8 with U+FFFD in
+                    // place of the bad bytes, so the path no longer names the file.
+                    problems.append(Problem(path: input, message: "not found; if the name holds bytes that are not UTF-8 (shown as \u{FFFD}), it cannot be opened by name: rename it or give its folder"))
+                    continue
+                }
                 // A dangling link or a missing path: let the reader name the reason.
                 files.append(InputFile(path: input, relativePath: (input as NSString).lastPathComponent))
                 continue
@@ -66,15 +72,24 @@ public struct InputDiscovery {
     private func walk(folder: String, relative: String, into files: inout [InputFile], problems: inout [Problem]) {
         if let excludedFolder, InputDiscovery.absolute(folder) == excludedFolder { return }
         let fm = FileManager.default
-        let names: [String]
+        let listing: (names: [String], notUTF8: [String])
         do {
-            names = try fm.contentsOfDirectory(atPath: folder).sorted()
+            listing = try InputDiscovery.list(folder)
         } catch {
-            problems.append(Problem(path: folder, message: "cannot list the folder: \(error.localizedDescription)"))
+            problems.append(Problem(path: folder, message: "cannot list the folder: \(error)"))
             return
         }
-        for name in names where !name.hasPrefix(".") {
-            let path = folder.hasSuffix("/") ? folder + name : folder + "/" + name
+        let prefix = folder.hasSuffix("/") ? folder : folder + "/"
+        // A name that is not UTF-8 cannot be held in a String, so it cannot be opened or
+        // mirrored by name: report it (when it looks like audio) rather than lose it silently.
+        for escaped in listing.notUTF8 where !escaped.hasPrefix(".") {
+            let ext = (escaped as NSString).pathExtension.lowercased()
+            guard InputDiscovery.audioExtensions.contains(ext) else { continue }
+            problems.append(Problem(path: prefix + escaped,
+                                    message: "the file name is not valid UTF-8, so it cannot be opened by name; rename it"))
+        }
+        for name in listing.names.sorted() where !name.hasPrefix(".") {
+            let path = prefix + name
             let rel = relative.isEmpty ? name : relative + "/" + name
             guard let attrs = try? fm.attributesOfItem(atPath: path) else { continue }
             let type = attrs[.type] as? FileAttributeType
@@ -82,8 +97,15 @@ public struct InputDiscovery {
                 walk(folder: path, relative: rel, into: &files, problems: &problems)
             } else if type == .typeSymbolicLink {
                 var isDir: ObjCBool = false
+                guard fm.fileExists(atPath: path, isDirectory: &isDir) else {
+                    // A dangling link or a link loop: like any broken file, it is reported when
+                    // its name says audio (the reader names the reason), skipped otherwise.
+                    let ext = (name as NSString).pathExtension.lowercased()
+                    if InputDiscovery.audioExtensions.contains(ext) { files.append(InputFile(path: path, relativePath: rel)) }
+                    continue
+                }
                 // Links to folders are not followed; links to files are read as files.
-                guard fm.fileExists(atPath: path, isDirectory: &isDir), !isDir.boolValue else { continue }
+                guard !isDir.boolValue else { continue }
                 if isAudioCandidate(path) { files.append(InputFile(path: path, relativePath: rel)) }
             } else if type == .typeRegular {
                 if isAudioCandidate(path) { files.append(InputFile(path: path, relativePath: rel)) }
@@ -103,6 +125,32 @@ public struct InputDiscovery {
         } catch {
             return false
         }
+    }
+
+    /// A folder's entry names (without "." and ".."), read as bytes: names that are valid
+    /// UTF-8, and the others with their non-ASCII bytes escaped as `\xHH` for messages.
+    /// - Throws: the `strerror` text when the folder cannot be opened.
+    static func list(_ folder: String) throws -> (names: [String], notUTF8: [String]) {
+        guard let dir = opendir(folder) else { throw ListingError(String(cString: strerror(errno))) }
+        defer { closedir(dir) }
+        var names: [String] = [], notUTF8: [String] = []
+        while let entry = readdir(dir) {
+            let bytes: [UInt8] = withUnsafePointer(to: &entry.pointee.d_name) { p in
+                p.withMemoryRebound(to: UInt8.self, capacity: Int(NAME_MAX) + 1) { Array(UnsafeBufferPointer(start: $0, count: strlen(UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self)))) }
+            }
+            if bytes == [0x2E] || bytes == [0x2E, 0x2E] { continue }
+            if let name = String(validating: bytes, as: UTF8.self) {
+                names.append(name)
+            } else {
+                notUTF8.append(bytes.map { $0 < 0x80 ? String(UnicodeScalar($0)) : "\\x" + String($0, radix: 16, uppercase: true) }.joined())
+            }
+        }
+        return (names, notUTF8.sorted())
+    }
+
+    struct ListingError: Error, CustomStringConvertible {
+        var description: String
+        init(_ description: String) { self.description = description }
     }
 
     static func absolute(_ path: String) -> String {

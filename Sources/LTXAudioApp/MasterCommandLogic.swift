@@ -42,8 +42,18 @@ public struct MasterRun {
         let started = Date()
         let isFile = try MasterRun.outputIsFile(inputs: inputs, output: output)
         let discovery = InputDiscovery(excluding: isFile ? nil : output)
+        if let excluded = discovery.excludedFolder {
+            // The output folder is skipped while walking (so outputs are never picked up);
+            // if it is an input folder itself, nothing would be found: say so instead.
+            for input in inputs {
+                var isDir: ObjCBool = false
+                if FileManager.default.fileExists(atPath: input, isDirectory: &isDir), isDir.boolValue,
+                   InputDiscovery.absolute(input) == excluded {
+                    throw UsageError("-o \(output) is the input folder \(input); outputs would mix with (or replace) the inputs; choose another output folder, such as \(input.hasSuffix("/") ? String(input.dropLast()) : input)-mastered/")
+                }
+            }
+        }
         let (files, problems) = discovery.discover(inputs)
-        for p in problems { Output.error("\(p.path): \(p.message)") }
         if files.isEmpty && problems.isEmpty {
             Output.error("no audio files found in \(inputs.joined(separator: ", "))")
         }
@@ -51,7 +61,15 @@ public struct MasterRun {
         tuned.parallelChannels = files.count < 2 || self.jobs < 2
         let settings = tuned
         let jobs = MasterService.plan(files, output: output, outputIsFile: isFile, settings: settings)
-        let reports = BatchRunner(jobs: jobs.isEmpty ? 1 : self.jobs).run(
+        if !settings.dryRun { MasterService.removeStaleTemporaryFiles(for: jobs) }
+        // Inputs that could not even be listed or named come first, as failures like any other,
+        // so `--json` describes them too.
+        let problemReports = problems.map { p -> MasterFileReport in
+            var r = MasterFileReport(path: p.path, output: nil, status: .failed)
+            r.error = "\(p.path): \(p.message)"
+            return r
+        }
+        let reports = problemReports + BatchRunner(jobs: jobs.isEmpty ? 1 : self.jobs).run(
             jobs, label: { $0.input.relativePath }, work: { MasterService.run($0, settings: settings) })
 
         for r in reports where r.status == .failed { Output.error(r.error ?? "\(r.path): failed") }
@@ -61,7 +79,7 @@ public struct MasterRun {
         let outOfTolerance = reports.filter { $0.withinTolerance == false }.count
         let mastered = reports.filter { $0.status == .mastered }.count
         let skipped = reports.filter { $0.status == .skipped }.count
-        let failed = reports.filter { $0.status == .failed }.count + problems.count
+        let failed = reports.filter { $0.status == .failed }.count
         let elapsed = Date().timeIntervalSince(started)
         if json {
             let doc = MasterDocument(files: reports, summary: .init(

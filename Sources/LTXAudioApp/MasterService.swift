@@ -19,6 +19,7 @@ public enum MasterService {
     public static func master(input: String, output: String, settings: MasterSettings) -> MasterFileReport {
         let jobs = plan([InputFile(path: input, relativePath: (input as NSString).lastPathComponent)],
                         output: output, outputIsFile: true, settings: settings)
+        if !settings.dryRun { removeStaleTemporaryFiles(for: jobs) }
         return run(jobs[0], settings: settings)
     }
 
@@ -62,6 +63,18 @@ public enum MasterService {
             jobs.append(job)
         }
         return jobs
+    }
+
+    /// Removes temporary files that a killed earlier run left in the folders these jobs write
+    /// to (see `SoundFileWriter.removeStaleTemporaryFiles`), with a note on stderr for each folder.
+    public static func removeStaleTemporaryFiles(for jobs: [MasterJob]) {
+        let folders = Set(jobs.compactMap { $0.output.map { ($0 as NSString).deletingLastPathComponent } })
+        for folder in folders.sorted() {
+            let removed = SoundFileWriter.removeStaleTemporaryFiles(in: folder.isEmpty ? "." : folder)
+            if !removed.isEmpty {
+                Output.note("note: removed \(removed.count) temporary file\(removed.count == 1 ? "" : "s") left in \(folder.isEmpty ? "." : folder) by an interrupted run")
+            }
+        }
     }
 
     /// Runs one planned job (or returns its decided outcome).

@@ -143,4 +143,55 @@ import TestSupport
         #expect(e?.code == .writeFailed)
         #expect(e?.description.hasPrefix("/nonexistent-dir/x.wav: cannot create") == true)
     }
+    /// A 16-bit mono 8 kHz WAV: a 44-byte header whose data chunk claims `dataSize` bytes,
+    /// followed by `frames` samples.
+    func wav(frames: Int, dataSize: Int) -> Data {
+        func le32(_ v: Int) -> [UInt8] { (0..<4).map { UInt8((v >> (8 * $0)) & 0xFF) } }
+        func le16(_ v: Int) -> [UInt8] { (0..<2).map { UInt8((v >> (8 * $0)) & 0xFF) } }
+        var b: [UInt8] = Array("RIFF".utf8) + le32(36 + frames * 2) + Array("WAVEfmt ".utf8) + le32(16)
+        b += le16(1) + le16(1) + le32(8000) + le32(16000) + le16(2) + le16(16)
+        b += Array("data".utf8) + le32(dataSize)
+        for i in 0..<frames { b += le16(Int(Int16(truncatingIfNeeded: (i * 37) % 4000 - 2000))) }
+        return Data(b)
+    }
+
+    @Test func headerCutRightAfterItsDataSizeSaysWhatWasPromised() throws {
+        let dir = try TemporaryFolder("cut44")
+        defer { dir.remove() }
+        try wav(frames: 0, dataSize: 16000).write(to: URL(fileURLWithPath: dir.file("cut.wav")))
+        let e = openError(dir.file("cut.wav"))
+        #expect(e?.code == .truncated)
+        #expect(e?.message.contains("promises 8000 frames (1.0 s)") == true, "\(e?.message ?? "")")
+        #expect(e?.message.contains("ends at frame 0") == true)
+    }
+
+    @Test func aDataSizeOverByLessThanAFrameLosesNothing() throws {
+        let dir = try TemporaryFolder("plus1")
+        defer { dir.remove() }
+        try wav(frames: 8000, dataSize: 16001).write(to: URL(fileURLWithPath: dir.file("plus1.wav")))
+        let r = try SoundFileReader(path: dir.file("plus1.wav"))
+        #expect(r.info.frameCount == 8000)
+        var block = AudioBlock(channelCount: 1, capacity: 4096)
+        var total = 0
+        while try r.read(into: &block) > 0 { total += block.frameCount }
+        #expect(total == 8000)
+        // One whole frame more than the file holds is truncation.
+        try wav(frames: 8000, dataSize: 16002).write(to: URL(fileURLWithPath: dir.file("plus2.wav")))
+        #expect(openError(dir.file("plus2.wav"))?.code == .truncated)
+    }
+
+    @Test(arguments: [String(repeating: "a", count: 251) + ".wav", String(repeating: "\u{E9}", count: 125) + "x.wav"])
+    func aNameOf255BytesCanBeWritten(_ name: String) throws {
+        #expect(name.utf8.count == 255)
+        let dir = try TemporaryFolder("longname")
+        defer { dir.remove() }
+        let w = try SoundFileWriter(path: dir.file(name), format: AudioFormat(sampleRate: 8000, channelCount: 1),
+                                    encoding: OutputEncoding(container: .wav, bitDepth: 16))
+        let temporary = (w.temporaryPath as NSString).lastPathComponent
+        #expect(temporary.utf8.count <= 255 && temporary.hasPrefix(SoundFileWriter.temporaryPrefix))
+        try w.write(TestTone.sine(frequency: 440, amplitude: 0.1, frames: 800, sampleRate: 8000))
+        try w.commit()
+        #expect(dir.contents() == [name])
+        #expect(try SoundFileReader(path: dir.file(name)).info.frameCount == 800)
+    }
 }

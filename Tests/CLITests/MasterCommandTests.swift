@@ -172,4 +172,15 @@ import TestSupport
             #expect(try decode(a.file(name)).1.channels == decode(b.file(name)).1.channels)
         }
     }
+    @Test func outputFolderThatIsTheInputFolderIsAUsageError() throws {
+        let dir = try TemporaryFolder("master-same-folder")
+        defer { dir.remove() }
+        try FileManager.default.copyItem(atPath: Repository.fixtures + "/speech-22k-mono.wav", toPath: dir.file("a.wav"))
+        for output in [dir.path, dir.path + "/", dir.path + "/."] {
+            let r = try LTXAudioBinary.run(["master", dir.path, "-o", output, "--format", "flac"])
+            #expect(r.status == 64, "\(r.stderr)")
+            #expect(r.stderr.contains("is the input folder") && r.stderr.contains("choose another output folder"))
+        }
+        #expect(dir.contents() == ["a.wav"], "nothing written")
+    }
 }

@@ -22,6 +22,9 @@ public enum LTXAudioBinary {
         public var status: Int32
         public var stdout: String
         public var stderr: String
+        /// Whether the process ended by a signal (a crash, or killed at the timeout); `status`
+        /// is then the signal number.
+        public var signaled = false
         /// stdout and stderr together, for "appears nowhere" checks.
         public var allOutput: String { stdout + stderr }
     }
@@ -56,7 +59,8 @@ public enum LTXAudioBinary {
         group.wait()
         return Result(status: process.terminationStatus,
                       stdout: String(decoding: box.out, as: UTF8.self),
-                      stderr: String(decoding: box.err, as: UTF8.self))
+                      stderr: String(decoding: box.err, as: UTF8.self),
+                      signaled: process.terminationReason == .uncaughtSignal)
     }
 }
 
