@@ -95,11 +95,14 @@ let package = Package(
 )
 
 // libFuzzer targets, built by Fuzz/run-fuzz.sh only (LTX_AUDIO_FUZZ=1): they link only with
-// -sanitize=fuzzer, where libFuzzer supplies `main`. Target 2 (fal JSON responses and data:
-// URIs through FalClient's parsing) goes here as `FuzzFalResponses` beside it.
+// -sanitize=fuzzer, where libFuzzer supplies `main`. 1: bytes decoded as audio through the meter
+// and the mastering stages; 2: bytes as fal answers and data: URIs through FalClient's parsing.
 if Context.environment["LTX_AUDIO_FUZZ"] == "1" {
     package.targets.append(.executableTarget(
         name: "FuzzAudioDecoding", dependencies: ["AudioCore", "AudioIO", "DSP", "Mastering"],
         path: "Fuzz/AudioDecoding"))
     package.products.append(.executable(name: "FuzzAudioDecoding", targets: ["FuzzAudioDecoding"]))
+    package.targets.append(.executableTarget(
+        name: "FuzzFalResponses", dependencies: ["FalClient"], path: "Fuzz/FalResponses"))
+    package.products.append(.executable(name: "FuzzFalResponses", targets: ["FuzzFalResponses"]))
 }

@@ -3,7 +3,9 @@
 #
 #   Fuzz/run-fuzz.sh [TARGET] [SECONDS] [extra libFuzzer flags...]
 #
-# TARGET: audio (default; FuzzAudioDecoding, seeds in Fuzz/corpus/audio/).
+# TARGET: audio (default; FuzzAudioDecoding, seeds in Fuzz/corpus/audio/), or fal
+# (FuzzFalResponses: fal answers and data: URIs through FalClient's parsing, seeds in
+# Fuzz/corpus/fal/).
 # SECONDS: -max_total_time (default 60). Run longer locally with e.g. `Fuzz/run-fuzz.sh audio 3600`.
 # The target is built with -sanitize=fuzzer,address into .build-fuzz/ (LTX_AUDIO_FUZZ=1 adds it
 # to the package). New inputs found go to .build-fuzz/corpus/<target>/ (the committed seeds are
@@ -17,8 +19,8 @@ seconds=${2:-60}
 [ $# -ge 2 ] && shift 2 || shift $#
 case "$target" in
   audio) product=FuzzAudioDecoding ;;
-  # fal) product=FuzzFalResponses ;;   # target 2, from the fal client's author
-  *) echo "unknown fuzz target '$target' (audio)" >&2; exit 64 ;;
+  fal) product=FuzzFalResponses ;;
+  *) echo "unknown fuzz target '$target' (audio, fal)" >&2; exit 64 ;;
 esac
 scratch=.build-fuzz
 # Through SwiftPM (Swift 6.3, Linux), --sanitize=fuzzer alone gave a binary without coverage

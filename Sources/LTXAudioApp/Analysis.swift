@@ -1,6 +1,7 @@
 import AudioCore
 import AudioIO
 import DSP
+import Foundation
 
 /// One file, decoded and measured.
 public struct FileAnalysis: Sendable {
@@ -46,7 +47,25 @@ public enum Analysis {
         defer { reader.close() }
         var meter = LoudnessMeter(format: reader.info.format, measures: measures)
         var block = AudioBlock(channelCount: reader.info.format.channelCount, capacity: blockFrames)
-        while try reader.read(into: &block) > 0 { meter.write(block) }
+        var frames = 0
+        while try reader.read(into: &block) > 0 {
+            // NaN or infinity would poison the filters and every figure after it: refuse the file.
+            let n = block.frameCount
+            let bad = (0..<block.channelCount).reduce(0) { sum, c in
+                sum + block.withChannel(c) { SilenceScan.countNonFinite($0.baseAddress!, count: n) }
+            }
+            if bad > 0 {
+                var first = n
+                for c in 0..<block.channelCount {
+                    block.withChannel(c) { ch in if let i = ch.firstIndex(where: { !$0.isFinite }) { first = min(first, i) } }
+                }
+                let frame = frames + first
+                throw AudioIOError(.malformed, path: path,
+                    "contains non-finite samples (NaN or infinity), the first at frame \(frame) (\(String(format: "%.3f", reader.info.format.seconds(frames: frame))) s); its loudness cannot be measured")
+            }
+            meter.write(block)
+            frames += n
+        }
         return FileAnalysis(path: path, info: reader.info, report: meter.report())
     }
 

@@ -133,6 +133,24 @@ import TestSupport
         #expect(abs((Self.number(o[1]["true_peak_dbtp"]) ?? 99) + 6.02) <= 0.2)
     }
 
+    @Test func nonFiniteSamplesAreAnErrorNotFigures() throws {
+        let dir = try TemporaryFolder("analyze-nan")
+        defer { dir.remove() }
+        let path = dir.file("nan.wav")
+        var tone = TestTone.sine(frequency: 440, amplitude: 0.3, frames: 48_000, sampleRate: 48_000, channels: 2)
+        tone.withMutableChannel(1) { $0[30_000] = .nan }
+        let w = try SoundFileWriter(path: path, format: AudioFormat(sampleRate: 48_000, channelCount: 2),
+                                    encoding: try OutputEncoding(container: .wav, bitDepth: 32))
+        try w.write(tone); try w.commit()
+        let r = try LTXAudioBinary.run(["analyze", "--json", path, Repository.fixtures + "/speech-22k-mono.wav"])
+        #expect(r.status == 1)
+        let o = try Self.parse(r.stdout)
+        #expect((o[0]["error"] as? String)?.contains("non-finite samples") == true && (o[0]["error"] as? String)?.contains("frame 30000") == true)
+        #expect(o[0]["integrated_lufs"] == nil, "no figures for a file that cannot be measured")
+        #expect(Self.number(o[1]["integrated_lufs"]) != nil, "the other file is still measured")
+        #expect(r.stderr.contains("error: \(path): contains non-finite samples"))
+    }
+
     @Test func tableIsTheDefault() throws {
         let path = Repository.fixtures + "/speech-22k-mono.wav"
         let r = try LTXAudioBinary.run(["analyze", path])
