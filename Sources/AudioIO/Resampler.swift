@@ -33,6 +33,8 @@ public struct Resampler: AudioStage {
     /// Convert each channel with its own converter on its own thread: faster in wall time on
     /// an otherwise idle machine (one file at a time), dearer in CPU (see the converters).
     public let parallelChannels: Bool
+    /// The most channels given to one multi-channel converter.
+    static let maxInterleavedChannels = 32
     private var state: (any SampleRateConverter)?
     private var ratio = 1.0
     private var channels = 0
@@ -72,7 +74,9 @@ public struct Resampler: AudioStage {
         }
         // Generous room: libsamplerate may release a little buffered input on any call.
         let maxOut = Int((Double(maxFrames) * ratio).rounded(.up)) + 1024
-        state = parallelChannels && channels > 1
+        // libsamplerate's converters take a limited number of channels (its sinc converter
+        // refuses 1024): beyond `maxInterleavedChannels`, one converter per channel.
+        state = (parallelChannels && channels > 1) || channels > Self.maxInterleavedChannels
             ? try PerChannelConverters(quality: quality, channels: channels, maxOutputFrames: maxOut)
             : try InterleavedConverter(quality: quality, channels: channels, maxInputFrames: maxFrames, maxOutputFrames: maxOut)
         return StreamSpec(format: out, maxFrames: maxOut)

@@ -71,6 +71,13 @@ import TestSupport
         }
     }
 
+    @Test func manyChannelsAreConverted() throws {
+        // More channels than one libsamplerate converter takes (it refused 1024).
+        let input = TestTone.noise(amplitude: 0.1, frames: 300, channels: 200)
+        let out = try resample(input, from: 8000, to: 48000, quality: .fast)
+        #expect(out.channelCount == 200 && out.frameCount == 1800)
+    }
+
     @Test func equalRatesPassThrough() throws {
         let input = TestTone.noise(amplitude: 0.2, frames: 5000, channels: 2)
         let out = try resample(input, from: 48000, to: 48000, blockSize: 333)
