@@ -253,16 +253,9 @@ import TestSupport
         let (dir, _) = try Self.generate(["names"])
         defer { dir.remove() }
         // Through bash: a Swift String cannot hold the Latin-1 byte.
-        let bash = Process()
-        bash.executableURL = URL(fileURLWithPath: "/bin/bash")
-        bash.arguments = ["-c", "exec \"$0\" master \"$1/caf\"$'\\351'.wav -o \"$1/out\"", LTXAudioBinary.path, dir.file("in/names")]
-        let err = Pipe()
-        bash.standardError = err
-        bash.standardOutput = FileHandle.nullDevice
-        try bash.run()
-        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        bash.waitUntilExit()
-        #expect(bash.terminationReason == .exit && bash.terminationStatus == ExitStatusCode.inputFailed)
+        let (status, signaled, stderr) = try LTXAudioBinary.runThroughShell(
+            "exec \"$0\" master \"$1/caf\"$'\\351'.wav -o \"$1/out\"", arguments: [dir.file("in/names")])
+        #expect(!signaled && status == ExitStatusCode.inputFailed)
         #expect(stderr.contains("names/caf\u{FFFD}.wav: not found") && stderr.contains("not UTF-8"), "\(stderr)")
     }
 
@@ -380,17 +373,10 @@ import TestSupport
         for name in ["a", "b", "c"] { try Self.goodWav(at: dir.file("in/\(name).wav")) }
         let before = try Self.digest(dir.file("in"))
         // 32 KiB: each 1 s output (48 kHz 24-bit WAV, ~288 KB) and the float spill are larger, so every write fails part way.
-        let bash = Process()
-        bash.executableURL = URL(fileURLWithPath: "/bin/bash")
-        bash.arguments = ["-c", "ulimit -f 32; exec \"$0\" \"$@\"", LTXAudioBinary.path, "master", dir.file("in"),
-                          "-o", dir.file("out"), "--bit-depth", "24", "--jobs", "2"]
-        let err = Pipe()
-        bash.standardError = err
-        bash.standardOutput = FileHandle.nullDevice
-        try bash.run()
-        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        bash.waitUntilExit()
-        #expect(bash.terminationReason == .exit && bash.terminationStatus == ExitStatusCode.inputFailed, "\(stderr)")
+        let (status, signaled, stderr) = try LTXAudioBinary.runThroughShell(
+            "ulimit -f 32; exec \"$0\" \"$@\"",
+            arguments: ["master", dir.file("in"), "-o", dir.file("out"), "--bit-depth", "24", "--jobs", "2"])
+        #expect(!signaled && status == ExitStatusCode.inputFailed, "\(stderr)")
         for name in ["a", "b", "c"] {
             #expect(stderr.contains("error: \(dir.file("in/\(name).wav")): ") && stderr.contains("File too large"), "\(stderr)")
         }

@@ -64,6 +64,25 @@ public enum LTXAudioBinary {
     }
 }
 
+extension LTXAudioBinary {
+    /// Runs `bash -c script` with `$0` = the binary and `$1...` = `arguments`, for what a Swift
+    /// `Process` cannot set up itself (`ulimit -f`, file names that are not UTF-8).
+    /// - Returns: the exit status and stderr (stdout is discarded); `signaled` when it died of one.
+    public static func runThroughShell(_ script: String, arguments: [String]) throws -> (status: Int32, signaled: Bool, stderr: String) {
+        let bash = Process()
+        bash.executableURL = URL(fileURLWithPath: "/bin/bash")
+        bash.arguments = ["-c", script, path] + arguments
+        let err = Pipe()
+        bash.standardError = err
+        bash.standardOutput = FileHandle.nullDevice
+        bash.standardInput = FileHandle.nullDevice
+        try bash.run()
+        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        bash.waitUntilExit()
+        return (bash.terminationStatus, bash.terminationReason == .uncaughtSignal, stderr)
+    }
+}
+
 private final class OutputBox: @unchecked Sendable {
     private let lock = NSLock()
     private(set) var out = Data()
