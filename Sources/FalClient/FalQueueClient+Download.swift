@@ -79,7 +79,7 @@ extension FalQueueClient {
             throw FalError(.insecureURL, "refusing to download over plain http from \(first.authority): only https is allowed")
         }
         if let size = file.fileSize, size > configuration.maxDownloadBytes {
-            throw FalError(.responseTooLarge, "the result file is \(size) bytes, more than the cap of \(configuration.maxDownloadBytes)")
+            throw FalError(.responseTooLarge, "the result file is \(size) bytes, more than the cap of \(configuration.maxDownloadBytes) bytes")
         }
         let policy = configuration.retry
         var attempt = 1
@@ -157,7 +157,7 @@ extension FalQueueClient {
             }
             let contentLength = response.headers.first(name: "content-length").flatMap { Int($0) }
             if let n = contentLength, n > configuration.maxDownloadBytes {
-                throw FalError(.responseTooLarge, "the result file is \(n) bytes, more than the cap of \(configuration.maxDownloadBytes)")
+                throw FalError(.responseTooLarge, "the result file is \(n) bytes, more than the cap of \(configuration.maxDownloadBytes) bytes")
             }
             let total = contentLength ?? expectedSize
             var lastReport = 0

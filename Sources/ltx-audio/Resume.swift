@@ -25,6 +25,10 @@ struct Resume: AsyncParsableCommand {
     @Option(name: .customLong("queue-url"), help: "fal queue base URL (default: the one the request was sent to).")
     var queueURL: String?
 
+    @Option(name: .customLong("max-download-mb"),
+            help: "Largest result download (or inline data: URI) accepted, in MiB; a larger one is refused.")
+    var maxDownloadMB: Double = 1024
+
     @Option(help: "Seconds to wait for the request; when they run out it is cancelled.")
     var timeout: Double?
 
@@ -38,6 +42,9 @@ struct Resume: AsyncParsableCommand {
     var mastering: MasteringOptions
 
     func validate() throws {
+        guard maxDownloadMB > 0, maxDownloadMB <= 1_048_576 else {
+            throw ValidationError("--max-download-mb must be more than 0 and at most 1048576")
+        }
         if let timeout, !(timeout > 0) { throw ValidationError("--timeout must be a positive number of seconds") }
     }
 
@@ -51,7 +58,8 @@ struct Resume: AsyncParsableCommand {
         do {
             entry = try journal.entry(requestID)
             let credentials = try FalCredentials.fromEnvironment(environment)
-            let configuration = try FalConfiguration(queueURL: queueURL ?? entry?.queueURL, environment: environment)
+            var configuration = try FalConfiguration(queueURL: queueURL ?? entry?.queueURL, environment: environment)
+            configuration.maxDownloadBytes = Int(maxDownloadMB * 1_048_576)
             masterer = noMaster ? nil : try GenerationMastering.masterer(mastering)
             client = FalQueueClient(credentials: credentials, configuration: configuration)
         } catch {

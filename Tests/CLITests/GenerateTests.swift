@@ -109,6 +109,18 @@ private final class CLIWorld: @unchecked Sendable {
 }
 
 @Suite struct GenerateTests {
+    @Test func downloadsLargerThanTheCapAreRefused() async throws {
+        let w = try await CLIWorld()
+        defer { Task { await w.close() } }
+        let r = try w.run(["generate", "rain", "-o", w.out + "/rain.wav", "--seed", "1", "--max-download-mb", "0.001"])
+        #expect(r.status == 1, "\(r.stderr)")
+        #expect(r.stderr.contains("cap of 1048 bytes"), "\(r.stderr)")
+        #expect(w.outFiles.isEmpty, "nothing partial written")
+        let bad = try w.run(["generate", "rain", "-o", w.out + "/rain.wav", "--max-download-mb", "0"])
+        #expect(bad.status == 64 && bad.stderr.contains("--max-download-mb"))
+        w.checkNoKey([r, bad])
+    }
+
     @Test func controlCharactersInThePromptNeverReachTagsOrTheTerminal() async throws {
         let w = try await CLIWorld()
         defer { Task { await w.close() } }
