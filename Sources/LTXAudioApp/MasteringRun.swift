@@ -208,12 +208,9 @@ struct MasteringRun {
         return try SoundFileWriter(path: output, format: format, encoding: encoding, tags: tags, overwrite: settings.overwrite)
     }
 
+    /// Decodes and measures a written file, as `analyze` does.
     private func measureFile(_ path: String) throws -> LoudnessReport {
-        let r = try SoundFileReader(path: path)
-        var meter = LoudnessMeter(format: r.format, measures: [.integrated, .loudnessRange, .truePeak, .samplePeak])
-        var block = AudioBlock(channelCount: r.format.channelCount, capacity: settings.blockSize)
-        while try r.read(into: &block) > 0 { meter.write(block) }
-        return meter.report()
+        try Analysis.analyze(path: path, measures: [.integrated, .loudnessRange, .truePeak, .samplePeak]).report
     }
 
     /// Verifies the finished temporary output (measuring it if not done yet), fills the report

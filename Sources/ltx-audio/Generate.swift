@@ -60,9 +60,7 @@ struct Generate: AsyncParsableCommand {
     @Option(name: .customLong("queue-url"), help: "fal queue base URL (default: $FAL_QUEUE_URL, else https://queue.fal.run).")
     var queueURL: String?
 
-    @Option(name: .customLong("max-download-mb"),
-            help: "Largest result download (or inline data: URI) accepted, in MiB; a larger one is refused.")
-    var maxDownloadMB: Double = 1024
+    @OptionGroup var download: DownloadOptions
 
     @Option(help: "Seconds to wait for each clip; when they run out the request is cancelled.")
     var timeout: Double?
@@ -102,9 +100,6 @@ struct Generate: AsyncParsableCommand {
     }
 
     func validate() throws {
-        guard maxDownloadMB > 0, maxDownloadMB <= 1_048_576 else {
-            throw ValidationError("--max-download-mb must be more than 0 and at most 1048576")
-        }
         if duration != nil && numFrames != nil {
             throw ValidationError("give either --duration or --num-frames, not both")
         }
@@ -127,7 +122,7 @@ struct Generate: AsyncParsableCommand {
         do {
             let credentials = try FalCredentials.fromEnvironment(environment)
             var configuration = try FalConfiguration(queueURL: queueURL, environment: environment)
-            configuration.maxDownloadBytes = Int(maxDownloadMB * 1_048_576)
+            configuration.maxDownloadBytes = download.maxDownloadBytes
             masterer = noMaster ? nil : try GenerationMastering.masterer(mastering)
             client = FalQueueClient(credentials: credentials, configuration: configuration)
         } catch {

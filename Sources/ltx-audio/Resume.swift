@@ -25,9 +25,7 @@ struct Resume: AsyncParsableCommand {
     @Option(name: .customLong("queue-url"), help: "fal queue base URL (default: the one the request was sent to).")
     var queueURL: String?
 
-    @Option(name: .customLong("max-download-mb"),
-            help: "Largest result download (or inline data: URI) accepted, in MiB; a larger one is refused.")
-    var maxDownloadMB: Double = 1024
+    @OptionGroup var download: DownloadOptions
 
     @Option(help: "Seconds to wait for the request; when they run out it is cancelled.")
     var timeout: Double?
@@ -42,9 +40,6 @@ struct Resume: AsyncParsableCommand {
     var mastering: MasteringOptions
 
     func validate() throws {
-        guard maxDownloadMB > 0, maxDownloadMB <= 1_048_576 else {
-            throw ValidationError("--max-download-mb must be more than 0 and at most 1048576")
-        }
         if let timeout, !(timeout > 0) { throw ValidationError("--timeout must be a positive number of seconds") }
     }
 
@@ -59,7 +54,7 @@ struct Resume: AsyncParsableCommand {
             entry = try journal.entry(requestID)
             let credentials = try FalCredentials.fromEnvironment(environment)
             var configuration = try FalConfiguration(queueURL: queueURL ?? entry?.queueURL, environment: environment)
-            configuration.maxDownloadBytes = Int(maxDownloadMB * 1_048_576)
+            configuration.maxDownloadBytes = download.maxDownloadBytes
             masterer = noMaster ? nil : try GenerationMastering.masterer(mastering)
             client = FalQueueClient(credentials: credentials, configuration: configuration)
         } catch {

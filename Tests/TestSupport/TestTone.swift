@@ -11,16 +11,9 @@ public enum TestTone {
         return AudioBlock(channels: Array(repeating: one, count: channels))
     }
 
-    /// Uniform white noise in ±`amplitude`, from a fixed-seed generator (same every run).
+    /// Uniform white noise in ±`amplitude` in every channel (each its own fixed seed), as a block.
     public static func noise(amplitude: Double, frames: Int, channels: Int, seed: UInt64 = 1) -> AudioBlock {
-        var rng = SplitMix64(seed: seed)
-        var block = AudioBlock(channelCount: channels, capacity: frames, frameCount: frames)
-        for c in 0..<channels {
-            block.withMutableChannel(c) { ch in
-                for i in 0..<frames { ch[i] = Float(amplitude * (2 * rng.nextUnit() - 1)) }
-            }
-        }
-        return block
+        AudioBlock(channels: (0..<channels).map { Signal.noise(count: frames, amplitude: amplitude, seed: seed &+ UInt64($0)) })
     }
 
     /// Root-mean-square of a channel's valid frames.
@@ -39,11 +32,6 @@ public enum TestTone {
         guard crossings.count >= 2 else { return 0 }
         return Double(crossings.count - 1) / (crossings.last! - crossings.first!) * Double(sampleRate)
     }
-}
-
-extension SplitMix64 {
-    /// Uniform in [0, 1).
-    public mutating func nextUnit() -> Double { Double(next() >> 11) / Double(1 << 53) }
 }
 
 /// A fresh temporary folder per test, removed by `remove()`.
