@@ -71,6 +71,10 @@ public final class SoundFileReader: RewindableAudioSource {
 
     /// The highest input sample rate accepted, Hz (the highest output rate too).
     public static let maxSampleRate = 768_000
+    /// The highest channels × sample rate accepted (1024 channels at 48 kHz, 64 at 768 kHz):
+    /// the meters' and stages' buffers grow with channels × rate (the loudness meter's 100 ms
+    /// sub-block of every channel, for one).
+    public static let maxSamplesPerSecond = 1024 * 48_000
 
     /// The bytes being decoded, for a reader made with `init(bytes:name:)`; kept alive here
     /// because libsndfile reads them through `VirtualFile`'s callbacks until `close()`.
@@ -110,6 +114,12 @@ public final class SoundFileReader: RewindableAudioSource {
                 if lstat(path, &link) == 0 && (link.st_mode & S_IFMT) == S_IFLNK {
                     throw AudioIOError(.missing, path: path, "is a symbolic link to a file that does not exist")
                 }
+                if path.unicodeScalars.contains("\u{FFFD}") {
+                    // Swift decodes a command-line argument that is not UTF-8 with U+FFFD in
+                    // place of the bad bytes, so the path no longer names the file.
+                    throw AudioIOError(.missing, path: path,
+                        "not found; if the name holds bytes that are not UTF-8 (shown as \u{FFFD}), it cannot be opened by name: rename it or give its folder")
+                }
                 throw AudioIOError(.missing, path: path, "no such file")
             }
             if err == ELOOP {
@@ -136,19 +146,10 @@ public final class SoundFileReader: RewindableAudioSource {
         self.path = path
         self.memory = memory
         var sfinfo = SF_INFO()
-        guard let h = open(&sfinfo) else {
-            let code = sf_error(nil)
-            let text = String(cString: sf_strerror(nil))
-            switch Int(code) {
-            case Int(SF_ERR_UNRECOGNISED_FORMAT):
-                throw AudioIOError(.notAudio, path: path, "not an audio file libsndfile can decode", cause: text)
-            case Int(SF_ERR_UNSUPPORTED_ENCODING):
-                throw AudioIOError(.unsupportedEncoding, path: path, "unsupported encoding", cause: text)
-            case Int(SF_ERR_MALFORMED_FILE):
-                throw AudioIOError(.malformed, path: path, "malformed audio file", cause: text)
-            default:
-                throw AudioIOError(.malformed, path: path, "cannot decode", cause: text)
-            }
+        let h: OpaquePointer
+        switch SndFileOpen.run({ open(&sfinfo) }) {
+        case .success(let opened): h = opened
+        case .failure(let failure): throw SoundFileReader.openError(failure, path: path)
         }
         handle = h
 
@@ -165,6 +166,11 @@ public final class SoundFileReader: RewindableAudioSource {
             sf_close(h)
             throw AudioIOError(.malformed, path: path,
                 "header gives a sample rate of \(sfinfo.samplerate) Hz, above the \(SoundFileReader.maxSampleRate) Hz this tool handles; the header is probably damaged")
+        }
+        guard channels * Int(sfinfo.samplerate) <= SoundFileReader.maxSamplesPerSecond else {
+            sf_close(h)
+            throw AudioIOError(.malformed, path: path,
+                "header gives \(channels) channels at \(sfinfo.samplerate) Hz, more than the \(SoundFileReader.maxSamplesPerSecond) samples per second this tool handles (1024 channels at 48 kHz, 64 at 768 kHz)")
         }
         let layout = SoundFileReader.channelLayout(h, channels: channels)
         var tags: [SoundTag: String] = [:]
@@ -193,6 +199,29 @@ public final class SoundFileReader: RewindableAudioSource {
             sf_close(h)
             handle = nil
             throw AudioIOError(.empty, path: path, "contains no audio frames")
+        }
+    }
+
+    /// The error for a failed open, in the user's terms where libsndfile's own are cryptic.
+    private static func openError(_ failure: SndFileOpen.Failure, path: String) -> AudioIOError {
+        switch failure.code {
+        case Int(SF_ERR_UNRECOGNISED_FORMAT):
+            return AudioIOError(.notAudio, path: path, "not an audio file libsndfile can decode", cause: failure.text)
+        case Int(SF_ERR_UNSUPPORTED_ENCODING):
+            return AudioIOError(.unsupportedEncoding, path: path, "unsupported encoding", cause: failure.text)
+        case Int(SF_ERR_MALFORMED_FILE):
+            return AudioIOError(.malformed, path: path, "malformed audio file", cause: failure.text)
+        default:
+            // libsndfile parsed the header, then refused its values ("SF_INFO struct incomplete").
+            if let rate = failure.parsedSampleRate, rate < 1 {
+                return AudioIOError(.malformed, path: path,
+                    "header gives a sample rate of \(rate) Hz; the header is damaged", cause: failure.text)
+            }
+            if let frames = failure.parsedFrames, frames < 0 {
+                return AudioIOError(.malformed, path: path,
+                    "header gives a negative length (\(frames) frames); the header is damaged", cause: failure.text)
+            }
+            return AudioIOError(.malformed, path: path, "cannot decode", cause: failure.text)
         }
     }
 

@@ -73,10 +73,12 @@ public final class SoundFileWriter: AudioSink {
             throw AudioIOError(.unsupportedOutput, path: path,
                 "libsndfile cannot write \(encoding) at \(format.sampleRate) Hz with \(format.channelCount) channels; choose FLAC or WAV")
         }
-        guard let h = sf_open_fd(fd, Int32(SFM_WRITE), &info, Int32(SF_FALSE)) else {
-            let text = String(cString: sf_strerror(nil))
+        let h: OpaquePointer
+        switch SndFileOpen.run({ sf_open_fd(fd, Int32(SFM_WRITE), &info, Int32(SF_FALSE)) }) {
+        case .success(let opened): h = opened
+        case .failure(let failure):
             cleanUp()
-            throw AudioIOError(.unsupportedOutput, path: path, "cannot start the \(encoding) encoder", cause: text)
+            throw AudioIOError(.unsupportedOutput, path: path, "cannot start the \(encoding) encoder", cause: failure.text)
         }
         handle = h
         configure(h, tags: tags)

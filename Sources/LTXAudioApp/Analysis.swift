@@ -48,23 +48,29 @@ public enum Analysis {
         var meter = LoudnessMeter(format: reader.info.format, measures: measures)
         var block = AudioBlock(channelCount: reader.info.format.channelCount, capacity: blockFrames)
         var frames = 0
+        // NaN or infinity would poison the filters and every figure after it: such a file is
+        // refused, naming how many samples are bad and the first one.
+        var nonFinite = 0
+        var firstNonFinite: Int?
         while try reader.read(into: &block) > 0 {
-            // NaN or infinity would poison the filters and every figure after it: refuse the file.
             let n = block.frameCount
             let bad = (0..<block.channelCount).reduce(0) { sum, c in
                 sum + block.withChannel(c) { SilenceScan.countNonFinite($0.baseAddress!, count: n) }
             }
-            if bad > 0 {
+            if bad > 0 && firstNonFinite == nil {
                 var first = n
                 for c in 0..<block.channelCount {
                     block.withChannel(c) { ch in if let i = ch.firstIndex(where: { !$0.isFinite }) { first = min(first, i) } }
                 }
-                let frame = frames + first
-                throw AudioIOError(.malformed, path: path,
-                    "contains non-finite samples (NaN or infinity), the first at frame \(frame) (\(String(format: "%.3f", reader.info.format.seconds(frames: frame))) s); its loudness cannot be measured")
+                firstNonFinite = frames + first
             }
-            meter.write(block)
+            nonFinite += bad
+            if firstNonFinite == nil { meter.write(block) }
             frames += n
+        }
+        if let frame = firstNonFinite {
+            throw AudioIOError(.malformed, path: path,
+                "contains \(nonFinite) non-finite sample\(nonFinite == 1 ? "" : "s") (NaN or infinity), the first at frame \(frame) (\(String(format: "%.3f", reader.info.format.seconds(frames: frame))) s); its loudness cannot be measured")
         }
         return FileAnalysis(path: path, info: reader.info, report: meter.report())
     }

@@ -50,13 +50,8 @@ public struct InputDiscovery {
         for input in inputs {
             var isDir: ObjCBool = false
             guard fm.fileExists(atPath: input, isDirectory: &isDir) else {
-                if input.unicodeScalars.contains("\u{FFFD}") {
-                    // Swift decodes a command-line argument that is not UTF-8 with U+FFFD in
-                    // place of the bad bytes, so the path no longer names the file.
-                    problems.append(Problem(path: input, message: "not found; if the name holds bytes that are not UTF-8 (shown as \u{FFFD}), it cannot be opened by name: rename it or give its folder"))
-                    continue
-                }
-                // A dangling link or a missing path: let the reader name the reason.
+                // A dangling link, a missing path, a name that was not UTF-8: the reader names
+                // the reason.
                 files.append(InputFile(path: input, relativePath: (input as NSString).lastPathComponent))
                 continue
             }

@@ -37,6 +37,11 @@ struct MasteringRun {
         report.inputSampleRate = info.format.sampleRate
         report.inputChannels = info.format.channelCount
         report.inputFormat = "\(info.containerName) \(info.encodingName)"
+        let outRate = settings.sampleRate ?? info.format.sampleRate
+        guard outRate * info.format.channelCount <= SoundFileReader.maxSamplesPerSecond else {
+            throw AudioIOError(.unsupportedOutput, path: input,
+                "\(info.format.channelCount) channels at \(outRate) Hz would exceed the \(SoundFileReader.maxSamplesPerSecond) samples per second this tool handles; choose a lower --sample-rate")
+        }
         let trim = settings.trim
         var scanner = SilenceScanner(format: info.format, threshold: trim?.threshold ?? Decibels(-50),
                                      minGap: trim?.maxGap)
@@ -49,7 +54,7 @@ struct MasteringRun {
         if scanner.nonFiniteCount > 0 {
             let frame = scanner.firstNonFiniteFrame ?? 0
             throw AudioIOError(.malformed, path: input,
-                "contains \(scanner.nonFiniteCount) non-finite samples (NaN or infinity), the first at frame \(frame) (\(String(format: "%.3f", info.format.seconds(frames: frame))) s); refusing to master it, so none reaches an output")
+                "contains \(scanner.nonFiniteCount) non-finite sample\(scanner.nonFiniteCount == 1 ? "" : "s") (NaN or infinity), the first at frame \(frame) (\(String(format: "%.3f", info.format.seconds(frames: frame))) s); refusing to master it, so none reaches an output")
         }
         let before = inputMeter.report()
         report.before = figures(before)
@@ -68,7 +73,6 @@ struct MasteringRun {
         }
 
         // Stages up to the delivered rate.
-        let outRate = settings.sampleRate ?? info.format.sampleRate
         var front: [any AudioStage] = []
         if plan.keep != [0..<scan.frameCount] { front.append(TrimStage(plan)) }
         if outRate != info.format.sampleRate {

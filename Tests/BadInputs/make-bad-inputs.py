@@ -141,6 +141,8 @@ def make_matrix(root, cases):
           riff([chunk(b"fmt ", struct.pack("<HHIIHH", PCM, 0, 8000, 0, 0, 16)), chunk(b"data", data)]), cases, "0 channels")
     write(root, "matrix/channels/1024-channels.wav", wav(sine(200, 8000, channels=1024), channels=1024), cases,
           "1024 channels, 200 frames at 8 kHz")
+    write(root, "matrix/channels/1024-channels-768khz.wav", wav(sine(8, 768000, channels=1024), channels=1024, rate=768000),
+          cases, "1024 channels at 768 kHz, 8 frames (786 million samples per second)")
     write(root, "matrix/channels/65535-channels.wav", wav(sine(2, 8000, channels=65535), channels=65535), cases,
           "65535 channels, 2 frames")
 

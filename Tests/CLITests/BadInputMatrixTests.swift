@@ -58,17 +58,18 @@ import TestSupport
         e["matrix/claims/three-hours.wav"] = .refused(["truncated", "promises 518400000 frames (10800.0 s)", "ends at frame 48000 (1.0 s)"])
         e["matrix/channels/zero-channels.wav"] = .refused(["cannot decode", "Channel count is zero"])
         e["matrix/channels/1024-channels.wav"] = .accepted
+        e["matrix/channels/1024-channels-768khz.wav"] = .refused(["1024 channels at 768000 Hz", "49152000 samples per second"])
         e["matrix/channels/65535-channels.wav"] = .refused(["cannot decode", "Too many channels"])
         // libsamplerate converts within 1/256...256; 1 Hz to 48 kHz is outside.
         e["matrix/rates/rate-1hz.wav"] = .refused(["1 Hz", "48000 Hz", "1/256...256"])
         e["matrix/rates/rate-768khz.wav"] = .accepted
-        e["matrix/rates/rate-zero.wav"] = .refused(["cannot decode"])
+        e["matrix/rates/rate-zero.wav"] = .refused(["sample rate of 0 Hz", "header is damaged"])
         e["matrix/rates/rate-2ghz.wav"] = .refused(["sample rate of 2000000000 Hz", "768000 Hz"])
         // No NaN or infinity ever reaches an output: such files are refused, naming the frame.
         for name in ["nan", "pos-inf", "neg-inf"] {
-            e["matrix/float/\(name).wav"] = .refused(["1 non-finite samples", "first at frame 4000"])
+            e["matrix/float/\(name).wav"] = .refused(["1 non-finite sample (NaN or infinity)", "first at frame 4000"])
         }
-        e["matrix/float/nan-float64.wav"] = .refused(["1 non-finite samples", "first at frame 100"])
+        e["matrix/float/nan-float64.wav"] = .refused(["1 non-finite sample (NaN or infinity)", "first at frame 100"])
         for name in ["denormal-tail", "denormal-only", "over-full-scale"] { e["matrix/float/\(name).wav"] = .accepted }
         for name in ["dc-offset", "dc-only", "square-full-scale", "square-full-scale-float"] { e["matrix/signal/\(name).wav"] = .accepted }
         for name in ["one-sample-16bit", "one-sample-float", "one-frame-stereo", "one-sample-8bit"] { e["matrix/short/\(name).wav"] = .accepted }
@@ -103,11 +104,15 @@ import TestSupport
         var output: String?
     }
 
-    /// A command run over a group folder.
+    /// A command run over a group: a folder (`master`) or the list of its files (`analyze`).
     struct MatrixCommand: Sendable, CustomTestStringConvertible {
         var name: String
-        /// Arguments for `inputs` (the group folder) writing to `output` (a folder).
-        var arguments: @Sendable (_ input: String, _ output: String) -> [String]
+        /// Arguments for the group's folder and files, writing to `output` (a folder).
+        var arguments: @Sendable (_ folder: String, _ files: [String], _ output: String) -> [String]
+        /// Whether it takes the group's files one by one rather than its folder. A name that is
+        /// not UTF-8 cannot be passed from Swift; `aNonUTF8NameOnTheCommandLineIsExplained`
+        /// passes it through bash instead.
+        var takesFiles: Bool
         /// Whether it writes audio files (then they are decoded and checked).
         var writesOutputs: Bool
         /// Each input path's result from the command's stdout.
@@ -115,7 +120,8 @@ import TestSupport
         var testDescription: String { name }
 
         static let master = MatrixCommand(
-            name: "master", arguments: { ["master", $0, "-o", $1, "--json", "--jobs", "2"] }, writesOutputs: true,
+            name: "master", arguments: { folder, _, output in ["master", folder, "-o", output, "--json", "--jobs", "2"] },
+            takesFiles: false, writesOutputs: true,
             results: { stdout in
                 let doc = try #require(try JSONSerialization.jsonObject(with: Data(stdout.utf8)) as? [String: Any])
                 var out: [String: FileResult] = [:]
@@ -126,13 +132,26 @@ import TestSupport
                 }
                 return out
             })
+
+        static let analyze = MatrixCommand(
+            name: "analyze", arguments: { _, files, _ in ["analyze"] + files + ["--json"] },
+            takesFiles: true, writesOutputs: false,
+            results: { stdout in
+                let doc = try #require(try JSONSerialization.jsonObject(with: Data(stdout.utf8)) as? [[String: Any]])
+                var out: [String: FileResult] = [:]
+                for f in doc {
+                    let error = f["error"] as? String
+                    // An accepted file has every figure key (null only where there is no value).
+                    let complete = ["integrated_lufs", "loudness_range_lu", "true_peak_dbtp", "sample_peak_dbfs",
+                                    "duration_s", "sample_rate", "channels"].allSatisfy { f[$0] != nil }
+                    out[f["path"] as! String] = FileResult(accepted: error == nil && complete, error: error, output: nil)
+                }
+                return out
+            })
     }
 
-    /// The commands the matrix runs; `analyze` will be one more line here.
-    static let commands: [MatrixCommand] = [
-        .master,
-        // .init(name: "analyze", arguments: { ["analyze", $0, "--json"] }, writesOutputs: false, results: { ... }),
-    ]
+    /// The commands the matrix runs.
+    static let commands: [MatrixCommand] = [.master, .analyze]
 
     // MARK: - Helpers
 
@@ -188,9 +207,10 @@ import TestSupport
         defer { dir.remove() }
         let input = dir.file("in/\(group)"), output = dir.file("out")
         let before = try Self.digest(dir.file("in"))
-        let r = try LTXAudioBinary.run(command.arguments(input, output), timeout: 60)
+        var inputCases = cases.filter { !Self.notInputs.contains($0) }
+        if command.takesFiles { inputCases.removeAll { $0.contains("\\x") } }  // not UTF-8: see above
+        let r = try LTXAudioBinary.run(command.arguments(input, inputCases.map { dir.file("in/" + $0) }, output), timeout: 60)
         #expect(!r.signaled, "\(command.name) \(group) crashed or hung: signal \(r.status)\n\(r.stderr)")
-        let inputCases = cases.filter { !Self.notInputs.contains($0) }
         let anyRefused = inputCases.contains { if case .refused = outcome($0, for: command) { return true } else { return false } }
         #expect(r.status == (anyRefused ? ExitStatusCode.inputFailed : ExitStatusCode.success), "\(r.stderr)")
 
@@ -249,14 +269,28 @@ import TestSupport
         try check("names", command)
     }
 
-    @Test func aNonUTF8NameOnTheCommandLineIsExplained() throws {
+    @Test(arguments: ["master \"$1/caf\"$'\\351'.wav -o \"$1/out\"", "analyze \"$1/caf\"$'\\351'.wav"])
+    func aNonUTF8NameOnTheCommandLineIsExplained(_ command: String) throws {
         let (dir, _) = try Self.generate(["names"])
         defer { dir.remove() }
         // Through bash: a Swift String cannot hold the Latin-1 byte.
         let (status, signaled, stderr) = try LTXAudioBinary.runThroughShell(
-            "exec \"$0\" master \"$1/caf\"$'\\351'.wav -o \"$1/out\"", arguments: [dir.file("in/names")])
+            "exec \"$0\" " + command, arguments: [dir.file("in/names")])
         #expect(!signaled && status == ExitStatusCode.inputFailed)
         #expect(stderr.contains("names/caf\u{FFFD}.wav: not found") && stderr.contains("not UTF-8"), "\(stderr)")
+        #expect(!FileManager.default.fileExists(atPath: dir.file("in/out")))
+    }
+
+    @Test func aRateThatWouldExceedTheSamplesPerSecondCapIsRefusedUpFront() throws {
+        let (dir, _) = try Self.generate(["matrix"])
+        defer { dir.remove() }
+        // 1024 channels at 48 kHz (the default) is the cap; at 96 kHz it is twice that.
+        let input = dir.file("in/matrix/channels/1024-channels.wav")
+        let r = try LTXAudioBinary.run(["master", input, "-o", dir.file("out.wav"), "--sample-rate", "96000"], timeout: 60)
+        #expect(!r.signaled && r.status == ExitStatusCode.inputFailed, "\(r.stderr)")
+        #expect(r.stderr.contains("error: \(input): 1024 channels at 96000 Hz would exceed the 49152000 samples per second"), "\(r.stderr)")
+        #expect(r.stderr.contains("choose a lower --sample-rate"))
+        #expect(!FileManager.default.fileExists(atPath: dir.file("out.wav")))
     }
 
     @Test func everyGeneratedCaseHasAnExpectedOutcome() throws {
