@@ -10,7 +10,7 @@ SUDO         := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 BIN          := .build/$(CONFIG)/ltx-audio
 DEMO_OUT     ?= demo-out
 
-.PHONY: deps build demo test sanitize tsan fuzz fixtures clean
+.PHONY: deps build demo test suite sanitize tsan fuzz fixtures clean
 
 deps:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -34,29 +34,37 @@ demo: build
 	@echo
 	@echo "Results are in $(DEMO_OUT)/"
 
-# The whole test suite, in release mode (the loudness tests synthesize minutes of audio).
-test: deps
+# Everything CI runs (`.ci/run`): the test suite in release mode (the loudness tests synthesize
+# minutes of audio), the suite again under AddressSanitizer, and each libFuzzer target for
+# FUZZ_SECONDS from the committed seeds. About 25 minutes from a fresh clone on 2 cores.
+test: suite sanitize fuzz
+
+# The test suite alone, in release mode: the quick check while working.
+suite: deps
 	$(SWIFT) build -c $(CONFIG) --build-tests
 	$(SWIFT) test -c $(CONFIG) --skip-build
 
-# The test suite under AddressSanitizer (and LeakSanitizer), in its own build folder; the
-# CLI tests run the ASan-built binary too. Not part of `make test`.
+# The test suite under AddressSanitizer and LeakSanitizer, in .build-asan/ (shared with the
+# fuzzers, see Tests/Sanitizers/asan.sh); the CLI tests run the ASan-built binary too.
 sanitize: deps
-	$(SWIFT) build -c $(CONFIG) --build-tests --sanitize=address --scratch-path .build-asan
-	LSAN_OPTIONS=suppressions=$(CURDIR)/Tests/Sanitizers/lsan.supp \
-	  $(SWIFT) test -c $(CONFIG) --skip-build --sanitize=address --scratch-path .build-asan
+	Tests/Sanitizers/asan.sh build --build-tests
+	Tests/Sanitizers/asan.sh test
 
-# The test suite under ThreadSanitizer. The two `ulimit -f` tests are skipped: under a file
-# size limit the TSan runtime itself dies with SIGBUS before the tool runs.
+# The test suite under ThreadSanitizer (not part of `make test`: its own ~9 minute build). The
+# two `ulimit -f` tests are skipped: under a file size limit the TSan runtime itself dies with
+# SIGBUS before the tool runs.
 tsan: deps
 	$(SWIFT) build -c $(CONFIG) --build-tests --sanitize=thread --scratch-path .build-tsan
 	$(SWIFT) test -c $(CONFIG) --skip-build --sanitize=thread --scratch-path .build-tsan \
 	  --skip aWriteThatFailsPartWayLeavesNothing --skip aBatchWhoseWritesFailPartWayLeavesNothing
 
-# libFuzzer on the audio decoding target for FUZZ_SECONDS (see Fuzz/run-fuzz.sh).
+# Both libFuzzer targets for FUZZ_SECONDS each, from the committed seeds only, with a fixed seed:
+# the same run on every machine, a prefix of the longer runs made before committing (see
+# Fuzz/run-fuzz.sh to run them longer).
 FUZZ_SECONDS ?= 60
 fuzz: deps
-	Fuzz/run-fuzz.sh audio $(FUZZ_SECONDS)
+	FUZZ_FRESH=1 Fuzz/run-fuzz.sh audio $(FUZZ_SECONDS) -seed=1
+	FUZZ_FRESH=1 Fuzz/run-fuzz.sh fal $(FUZZ_SECONDS) -seed=1
 
 # Regenerates Fixtures/ (needs sox, libsox-fmt-all and espeak-ng; the results are committed).
 fixtures:
@@ -64,4 +72,4 @@ fixtures:
 	Fixtures/make-fixtures.sh
 
 clean:
-	rm -rf .build .build-asan .build-tsan .build-fuzz $(DEMO_OUT)
+	rm -rf .build .build-asan .build-tsan $(DEMO_OUT)

@@ -94,15 +94,21 @@ let package = Package(
     ]
 )
 
-// libFuzzer targets, built by Fuzz/run-fuzz.sh only (LTX_AUDIO_FUZZ=1): they link only with
-// -sanitize=fuzzer, where libFuzzer supplies `main`. 1: bytes decoded as audio through the meter
-// and the mastering stages; 2: bytes as fal answers and data: URIs through FalClient's parsing.
+// libFuzzer targets (LTX_AUDIO_FUZZ=1, see Fuzz/run-fuzz.sh): 1: bytes decoded as audio through
+// the meter and the mastering stages; 2: bytes as fal answers and data: URIs through FalClient's
+// parsing. The code is compiled with the rest of the build (with coverage counters, when the
+// build asks for them); libFuzzer, which supplies `main`, is linked into these two products only,
+// so one AddressSanitizer build serves both the test suite and the fuzzers.
 if Context.environment["LTX_AUDIO_FUZZ"] == "1" {
+    // Each fuzz target's `main` hands control to LLVMFuzzerRunDriver (declared in CLibFuzzer).
+    let linkLibFuzzer: [LinkerSetting] = [.unsafeFlags(["-sanitize=fuzzer"])]
+    package.targets.append(.systemLibrary(name: "CLibFuzzer", path: "Fuzz/CLibFuzzer"))
     package.targets.append(.executableTarget(
-        name: "FuzzAudioDecoding", dependencies: ["AudioCore", "AudioIO", "DSP", "Mastering"],
-        path: "Fuzz/AudioDecoding"))
+        name: "FuzzAudioDecoding", dependencies: ["AudioCore", "AudioIO", "CLibFuzzer", "DSP", "Mastering"],
+        path: "Fuzz/AudioDecoding", linkerSettings: linkLibFuzzer))
     package.products.append(.executable(name: "FuzzAudioDecoding", targets: ["FuzzAudioDecoding"]))
     package.targets.append(.executableTarget(
-        name: "FuzzFalResponses", dependencies: ["FalClient"], path: "Fuzz/FalResponses"))
+        name: "FuzzFalResponses", dependencies: ["CLibFuzzer", "FalClient"], path: "Fuzz/FalResponses",
+        linkerSettings: linkLibFuzzer))
     package.products.append(.executable(name: "FuzzFalResponses", targets: ["FuzzFalResponses"]))
 }

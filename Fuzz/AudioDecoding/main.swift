@@ -2,13 +2,16 @@
 // (`SoundFileReader(bytes:name:)`), measured, then run through the mastering stages into memory:
 // trim, resample to 48 kHz, gain, true-peak limiter, dither. Nothing touches the disk.
 //
-// Built only by Fuzz/run-fuzz.sh (LTX_AUDIO_FUZZ=1 adds this target to the package), with
-// -sanitize=fuzzer,address: libFuzzer supplies `main` and calls the function below.
+// Built by Fuzz/run-fuzz.sh (LTX_AUDIO_FUZZ=1 adds this target to the package) with
+// AddressSanitizer and coverage counters; the last line hands control to libFuzzer's driver,
+// which calls the function below with each input.
 // Expected failures (AudioIOError for bad data) are fine; crashes, sanitizer reports and hangs
 // are findings.
 import AudioCore
 import AudioIO
+import CLibFuzzer
 import DSP
+import Glibc
 import Mastering
 
 /// At most this many frames are processed per input, so a tiny compressed file that expands
@@ -80,3 +83,7 @@ public func fuzzAudioDecoding(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CIn
     }
     return 0
 }
+
+var arguments = CommandLine.argc
+var argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = CommandLine.unsafeArgv
+exit(LLVMFuzzerRunDriver(&arguments, &argv, fuzzAudioDecoding))

@@ -25,6 +25,24 @@ import Testing
         }
     }
 
+    /// The fuzz target's committed seeds and every input it found (Fuzz/corpus/fal/,
+    /// Fuzz/regressions/fal/), replayed through the same entry point.
+    static let fuzzFiles: [String] = {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().path
+        return ["Fuzz/corpus/fal", "Fuzz/regressions/fal"].flatMap { folder in
+            ((try? FileManager.default.contentsOfDirectory(atPath: root + "/" + folder)) ?? []).sorted()
+                .map { root + "/" + folder + "/" + $0 }
+        }
+    }()
+
+    @Test func theFuzzersSeedsAndFindingsNeverTrap() throws {
+        #expect(Self.fuzzFiles.contains { $0.contains("/regressions/fal/") }, "Fuzz/regressions/fal/ is empty or missing")
+        for path in Self.fuzzFiles {
+            _ = FalResponseParsing.exercise([UInt8](try Data(contentsOf: URL(fileURLWithPath: path))))
+        }
+    }
+
     @Test func absurdRetryAfterValuesAreClampedNotFatal() {
         // Found by the parsing test above: a huge Retry-After trapped converting to Duration.
         #expect(parseRetryAfter("99999999999999999999999", now: 0) == .seconds(365 * 86_400))
