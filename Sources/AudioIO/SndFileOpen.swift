@@ -1,5 +1,4 @@
 import CSndFile
-import Dispatch
 
 /// Opening a file with libsndfile, and reading why an open failed.
 ///
@@ -20,11 +19,11 @@ enum SndFileOpen {
         var parsedFrames: Int?
     }
 
-    private static let queue = DispatchQueue(label: "ltx-audio.sndfile-open")
+    private static let lock = PThreadLock()
 
     /// Runs `open` (a call of `sf_open`, `sf_open_virtual` or `sf_open_fd`) alone.
     static func run(_ open: () -> OpaquePointer?) -> Result<OpaquePointer, Failure> {
-        queue.sync {
+        lock.withLock {
             if let handle = open() { return .success(handle) }
             let text = String(cString: sf_strerror(nil))
             let log = parseLog()

@@ -31,8 +31,6 @@ public final class SoundFileWriter: AudioSink {
     private var interleaved: [Float] = []
     private var finished = false
     private var encoderClosed = false
-    nonisolated(unsafe) private static var counter = 0
-    private static let counterLock = PThreadLock()
 
     /// Creates the temporary file and prepares the encoder.
     /// - Parameters:
@@ -50,17 +48,7 @@ public final class SoundFileWriter: AudioSink {
         self.encoding = encoding
         self.overwrite = overwrite
         try encoding.check(AudioFormatLimits(sampleRate: format.sampleRate, channelCount: format.channelCount), path: path)
-        if !overwrite && access(path, F_OK) == 0 {
-            throw AudioIOError(.outputExists, path: path, "exists already; pass --overwrite to replace it")
-        }
-        let (dir, base) = SoundFileWriter.split(path)
-        let n = SoundFileWriter.counterLock.withLock { SoundFileWriter.counter += 1; return SoundFileWriter.counter }
-        temporaryPath = (dir.isEmpty ? "" : dir + "/") + SoundFileWriter.temporaryName(pid: getpid(), serial: n, base: base)
-        fd = open(temporaryPath, O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC, 0o666)
-        if fd < 0 {
-            let err = String(cString: strerror(errno))
-            throw AudioIOError(.writeFailed, path: path, "cannot create the output in \(dir.isEmpty ? "." : dir): \(err)")
-        }
+        (temporaryPath, fd) = try AtomicFile.createTemporary(for: path, overwrite: overwrite)
         // Held until the file is finished: `removeStaleTemporaryFiles` leaves locked files alone,
         // even when their pid looks dead from another pid namespace.
         _ = flock(fd, LOCK_EX | LOCK_NB)
@@ -164,30 +152,11 @@ public final class SoundFileWriter: AudioSink {
     public func commit() throws {
         guard !finished else { return }
         try finish()
-        if overwrite {
-            if rename(temporaryPath, path) != 0 {
-                let text = String(cString: strerror(errno))
-                cleanUp()
-                throw AudioIOError(.writeFailed, path: path, "cannot move the finished file into place: \(text)")
-            }
-        } else if link(temporaryPath, path) != 0 {
-            let err = errno
-            if err == EEXIST {
-                cleanUp()
-                throw AudioIOError(.outputExists, path: path, "exists already; pass --overwrite to replace it")
-            }
-            // Filesystems without hard links: check, then rename (not atomic against a racing creator).
-            if access(path, F_OK) == 0 {
-                cleanUp()
-                throw AudioIOError(.outputExists, path: path, "exists already; pass --overwrite to replace it")
-            }
-            if rename(temporaryPath, path) != 0 {
-                let text = String(cString: strerror(errno))
-                cleanUp()
-                throw AudioIOError(.writeFailed, path: path, "cannot move the finished file into place: \(text)")
-            }
-        } else {
-            unlink(temporaryPath)
+        do {
+            try AtomicFile.place(temporaryPath, at: path, overwrite: overwrite)
+        } catch {
+            cleanUp()
+            throw error
         }
         finished = true
     }

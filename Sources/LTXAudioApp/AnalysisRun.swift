@@ -1,4 +1,5 @@
 import AudioCore
+import AudioIO
 import DSP
 import Foundation
 
@@ -10,12 +11,15 @@ public struct AnalyzeRun {
     public var plot: String?
     /// The loudness target drawn on plots, LUFS.
     public var targetLUFS: Double
+    /// Replace existing plot files (never an input).
+    public var overwrite: Bool
 
-    public init(inputs: [String], json: Bool, plot: String?, targetLUFS: Double) {
+    public init(inputs: [String], json: Bool, plot: String?, targetLUFS: Double, overwrite: Bool = false) {
         self.inputs = inputs
         self.json = json
         self.plot = plot
         self.targetLUFS = targetLUFS
+        self.overwrite = overwrite
     }
 
     /// The plot file for each input: `plot` itself for one input; with several,
@@ -53,11 +57,19 @@ public struct AnalyzeRun {
         for (i, path) in inputs.enumerated() {
             var result = Analysis.result(path: path, measures: measures)
             if case .measured(let analysis) = result, let plotFiles {
-                let svg = LoudnessPlot.svg(for: analysis, targetLUFS: targetLUFS)
-                do {
-                    try svg.write(toFile: plotFiles[i], atomically: true, encoding: .utf8)
-                } catch {
-                    result = .failed(path: path, message: "\(plotFiles[i]): cannot write the plot: \(error.localizedDescription)")
+                let plotFile = plotFiles[i]
+                let absolutePlot = InputDiscovery.absolute(plotFile)
+                if let input = inputs.first(where: { InputDiscovery.absolute($0) == absolutePlot }) {
+                    result = .failed(path: path, message: "\(plotFile): the plot would replace the input \(input); choose another --plot name")
+                } else {
+                    do {
+                        let svg = LoudnessPlot.svg(for: analysis, targetLUFS: targetLUFS)
+                        try AtomicFile.write(Array(svg.utf8), to: plotFile, overwrite: overwrite)
+                    } catch let error as AudioIOError {
+                        result = .failed(path: path, message: "\(plotFile): cannot write the plot: \(error.message)")
+                    } catch {
+                        result = .failed(path: path, message: "\(plotFile): cannot write the plot: \(error)")
+                    }
                 }
             }
             if case .failed(_, let message) = result {

@@ -44,6 +44,9 @@ struct Analyze: ParsableCommand {
     @Option(parsing: .unconditional, help: ArgumentHelp("Loudness target drawn on the plots, in LUFS (default -14).", valueName: "lufs"))
     var targetLufs: Double = -14
 
+    @Flag(help: "Replace existing plot files (a plot never replaces an input).")
+    var overwrite = false
+
     func validate() throws {
         guard !files.isEmpty else { throw ValidationError("give at least one file to analyze") }
         guard targetLufs.isFinite, (-70.0...0).contains(targetLufs) else {
@@ -55,7 +58,7 @@ struct Analyze: ParsableCommand {
     }
 
     func run() throws {
-        let status = AnalyzeRun(inputs: files, json: json, plot: plot, targetLUFS: targetLufs).run()
+        let status = AnalyzeRun(inputs: files, json: json, plot: plot, targetLUFS: targetLufs, overwrite: overwrite).run()
         if status != ExitStatus.success { throw ExitCode(status) }
     }
 }

@@ -194,6 +194,36 @@ import TestSupport
         #expect(o.count == 1 && o[0]["error"] is String)
     }
 
+    @Test func aPlotNeverReplacesAnInputOrAnExistingFileUnlessAsked() throws {
+        let dir = try TemporaryFolder("analyze-plot-safety")
+        defer { dir.remove() }
+        let take = dir.file("take.wav")
+        try FileManager.default.copyItem(atPath: Repository.fixtures + "/speech-22k-mono.wav", toPath: take)
+        let original = try Data(contentsOf: URL(fileURLWithPath: take))
+
+        // --plot naming the input (directly, through another spelling, through a link): refused, input intact.
+        try FileManager.default.createSymbolicLink(atPath: dir.file("link.wav"), withDestinationPath: "take.wav")
+        for plot in [take, dir.path + "/./take.wav", dir.file("link.wav")] {
+            for extra in [[String](), ["--overwrite"]] {
+                let r = try LTXAudioBinary.run(["analyze", take, "--plot", plot] + extra)
+                #expect(r.status == 1, "\(r.stderr)")
+                #expect(r.stderr.contains("error: \(plot): the plot would replace the input \(take)"), "\(r.stderr)")
+                #expect(try Data(contentsOf: URL(fileURLWithPath: take)) == original)
+            }
+        }
+
+        // An existing file: kept unless --overwrite; then replaced whole.
+        let plot = dir.file("take.svg")
+        try Data("keep me\n".utf8).write(to: URL(fileURLWithPath: plot))
+        let kept = try LTXAudioBinary.run(["analyze", take, "--plot", plot])
+        #expect(kept.status == 1 && kept.stderr.contains("error: \(plot): cannot write the plot: exists already; pass --overwrite"), "\(kept.stderr)")
+        #expect(try String(contentsOfFile: plot, encoding: .utf8) == "keep me\n")
+        let replaced = try LTXAudioBinary.run(["analyze", take, "--plot", plot, "--overwrite"])
+        #expect(replaced.status == 0, "\(replaced.stderr)")
+        #expect(try String(contentsOfFile: plot, encoding: .utf8).hasPrefix("<svg"))
+        #expect(dir.contents() == ["link.wav", "take.svg", "take.wav"], "no temporary file left")
+    }
+
     @Test func usageErrors() throws {
         #expect(try LTXAudioBinary.run(["analyze"]).status == 64)
         #expect(try LTXAudioBinary.run(["analyze", "x.wav", "--target-lufs", "5"]).status == 64)

@@ -1,0 +1,85 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Files that appear only when complete: written under a hidden temporary name
+/// (`.ltx-audio-tmp-<pid>-<n>-<name>`) in the destination folder, flushed to disk, then moved to
+/// the final name — by a hard link, which fails if the name exists (no overwrite), or by a
+/// rename (overwrite). `SoundFileWriter` places its outputs this way; `write(_:to:overwrite:)`
+/// does it for small files (plots).
+public enum AtomicFile {
+    nonisolated(unsafe) private static var counter = 0
+    private static let counterLock = PThreadLock()
+
+    /// Refuses an existing `path` unless `overwrite`, then creates the temporary file for it.
+    /// - Returns: the temporary file's path and its open descriptor (read/write, close-on-exec).
+    /// - Throws: `.outputExists`, or `.writeFailed` (folder missing or read-only, ...).
+    static func createTemporary(for path: String, overwrite: Bool) throws -> (path: String, fd: Int32) {
+        if !overwrite && access(path, F_OK) == 0 {
+            throw AudioIOError(.outputExists, path: path, "exists already; pass --overwrite to replace it")
+        }
+        let (dir, base) = SoundFileWriter.split(path)
+        let n = counterLock.withLock { counter += 1; return counter }
+        let temporary = (dir.isEmpty ? "" : dir + "/") + SoundFileWriter.temporaryName(pid: getpid(), serial: n, base: base)
+        let fd = open(temporary, O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC, 0o666)
+        if fd < 0 {
+            let err = String(cString: strerror(errno))
+            throw AudioIOError(.writeFailed, path: path, "cannot create the output in \(dir.isEmpty ? "." : dir): \(err)")
+        }
+        return (temporary, fd)
+    }
+
+    /// Moves the finished (closed, flushed) `temporary` file to `path`; the temporary name is
+    /// gone afterwards whether this succeeds or throws.
+    /// - Throws: `.outputExists` (without `overwrite`, someone created `path` meanwhile) or
+    ///   `.writeFailed`.
+    static func place(_ temporary: String, at path: String, overwrite: Bool) throws {
+        defer { unlink(temporary) }
+        if overwrite {
+            guard rename(temporary, path) == 0 else { throw moveFailed(path) }
+            return
+        }
+        if link(temporary, path) == 0 { return }
+        if errno == EEXIST || access(path, F_OK) == 0 {
+            throw AudioIOError(.outputExists, path: path, "exists already; pass --overwrite to replace it")
+        }
+        // Filesystems without hard links: checked above, then rename (not atomic against a
+        // racing creator).
+        guard rename(temporary, path) == 0 else { throw moveFailed(path) }
+    }
+
+    private static func moveFailed(_ path: String) -> AudioIOError {
+        AudioIOError(.writeFailed, path: path, "cannot move the finished file into place: \(String(cString: strerror(errno)))")
+    }
+
+    /// Writes `bytes` to `path` atomically: a reader sees the old file (or none) or the whole
+    /// new one, never a part; a failure leaves nothing behind.
+    /// - Throws: `.outputExists` (without `overwrite`) or `.writeFailed`, naming `path`.
+    public static func write(_ bytes: [UInt8], to path: String, overwrite: Bool) throws {
+        let (temporary, fd) = try createTemporary(for: path, overwrite: overwrite)
+        var failure: AudioIOError?
+        bytes.withUnsafeBytes { raw in
+            var offset = 0
+            while offset < raw.count {
+                let n = Glibc.write(fd, raw.baseAddress! + offset, raw.count - offset)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    failure = AudioIOError(.writeFailed, path: path, "cannot write: \(String(cString: strerror(errno)))")
+                    return
+                }
+                offset += n
+            }
+        }
+        if failure == nil && fsync(fd) != 0 {
+            failure = AudioIOError(.writeFailed, path: path, "cannot flush the file to disk: \(String(cString: strerror(errno)))")
+        }
+        Glibc.close(fd)
+        if let failure {
+            unlink(temporary)
+            throw failure
+        }
+        try place(temporary, at: path, overwrite: overwrite)
+    }
+}
