@@ -55,6 +55,10 @@ struct Analyze: ParsableCommand {
         if let plot, plot.isEmpty || plot.hasSuffix("/") {
             throw ValidationError("--plot needs a file name, e.g. --plot loudness.svg")
         }
+        var isFolder: ObjCBool = false
+        if let plot, FileManager.default.fileExists(atPath: plot, isDirectory: &isFolder), isFolder.boolValue {
+            throw ValidationError("--plot \(plot) is a folder; give a file name, e.g. --plot \(plot)/loudness.svg")
+        }
     }
 
     func run() throws {

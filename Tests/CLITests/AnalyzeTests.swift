@@ -226,6 +226,8 @@ import TestSupport
 
     @Test func usageErrors() throws {
         #expect(try LTXAudioBinary.run(["analyze"]).status == 64)
+        let folder = try LTXAudioBinary.run(["analyze", Repository.fixtures + "/speech-22k-mono.wav", "--plot", Repository.fixtures])
+        #expect(folder.status == 64 && folder.stderr.contains("--plot \(Repository.fixtures) is a folder"), "\(folder.stderr)")
         #expect(try LTXAudioBinary.run(["analyze", "x.wav", "--target-lufs", "5"]).status == 64)
         let help = try LTXAudioBinary.run(["analyze", "--help"])
         #expect(help.stdout.contains("PLOT-<file name without extension>.svg"))
