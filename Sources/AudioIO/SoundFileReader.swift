@@ -130,8 +130,12 @@ public final class SoundFileReader: RewindableAudioSource {
         if (st.st_mode & S_IFMT) == S_IFDIR {
             throw AudioIOError(.unreadable, path: path, "is a folder, not an audio file")
         }
-        if (st.st_mode & S_IFMT) != S_IFREG {
-            throw AudioIOError(.unreadable, path: path, "is not a regular file")
+        switch st.st_mode & S_IFMT {
+        case S_IFREG: break
+        case S_IFIFO: throw AudioIOError(.unreadable, path: path, "is a named pipe, not a regular file")
+        case S_IFCHR, S_IFBLK: throw AudioIOError(.unreadable, path: path, "is a device, not a regular file")
+        case S_IFSOCK: throw AudioIOError(.unreadable, path: path, "is a socket, not a regular file")
+        default: throw AudioIOError(.unreadable, path: path, "is not a regular file")
         }
         if access(path, R_OK) != 0 {
             throw AudioIOError(.unreadable, path: path, "cannot read: \(String(cString: strerror(errno)))")

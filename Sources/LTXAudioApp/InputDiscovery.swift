@@ -104,6 +104,11 @@ public struct InputDiscovery {
                 if isAudioCandidate(path) { files.append(InputFile(path: path, relativePath: rel)) }
             } else if type == .typeRegular {
                 if isAudioCandidate(path) { files.append(InputFile(path: path, relativePath: rel)) }
+            } else {
+                // A pipe, device or socket is never opened here (reading a pipe could block
+                // forever); named like audio, it is reported by the reader, otherwise skipped.
+                let ext = (name as NSString).pathExtension.lowercased()
+                if InputDiscovery.audioExtensions.contains(ext) { files.append(InputFile(path: path, relativePath: rel)) }
             }
         }
     }

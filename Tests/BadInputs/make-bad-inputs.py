@@ -10,7 +10,7 @@ temporary folder, then runs the built binary on the cases and checks each outcom
 
 Layout of FOLDER:
   matrix/     one file per case, mastered together in one batch (each checked on its own)
-  loops/      symbolic link loops beside one good file
+  loops/      symbolic link loops and named pipes beside one good file
   names/      a non-UTF-8 name and 255-byte names (each holds a good file)
   manifest.json  {"cases": {"matrix/header/cut-010.wav": "what it is", ...}}
 
@@ -202,9 +202,12 @@ def make_loops(root, cases):
     os.symlink("..", os.path.join(d, "sub", "up"))               # a folder link back up
     os.symlink(".", os.path.join(d, "here"))                     # a folder link to itself
     os.symlink("missing.wav", os.path.join(d, "dangling.wav"))   # a link to nothing
+    os.mkfifo(os.path.join(d, "pipe.wav"))                       # reading it would block forever
+    os.mkfifo(os.path.join(d, "pipe"))
     for rel, what in [("loops/self.wav", "a symbolic link to itself"), ("loops/ping.wav", "links pointing at each other"),
                       ("loops/pong.wav", "links pointing at each other"), ("loops/sub/up", "a folder link to its parent"),
-                      ("loops/here", "a folder link to itself"), ("loops/dangling.wav", "a link to a missing file")]:
+                      ("loops/here", "a folder link to itself"), ("loops/dangling.wav", "a link to a missing file"),
+                      ("loops/pipe.wav", "a named pipe with an audio name"), ("loops/pipe", "a named pipe")]:
         cases[rel] = what
 
 
@@ -240,8 +243,10 @@ def digest(root):
             elif os.path.isfile(path):
                 with open(path, "rb") as f:
                     out[key] = hashlib.sha256(f.read()).hexdigest()
-            else:
+            elif os.path.isdir(path):
                 out[key] = "folder"
+            else:
+                out[key] = "special"  # a pipe: never opened, it would block
     return out
 
 

@@ -79,6 +79,8 @@ import TestSupport
         e["loops/ping.wav"] = .refused(["symbolic link loop"])
         e["loops/pong.wav"] = .refused(["symbolic link loop"])
         e["loops/dangling.wav"] = .refused(["symbolic link to a file that does not exist"])
+        // A named pipe is never opened (it would block): named like audio, it is reported.
+        e["loops/pipe.wav"] = .refused(["is a named pipe, not a regular file"])
         // A name that is not UTF-8 cannot be opened by name from Swift: reported, not lost.
         e["names/caf\\xE9.wav"] = .refused(["not valid UTF-8", "rename it"])
         e["names/" + String(repeating: "a", count: 251) + ".wav"] = .accepted
@@ -86,8 +88,9 @@ import TestSupport
         return e
     }()
 
-    /// Cases that are not files (folder links): never an input, only checked for not hanging.
-    static let notInputs: Set<String> = ["loops/sub/up", "loops/here"]
+    /// Cases that are not inputs (folder links, a pipe without an audio name): only checked for
+    /// not hanging.
+    static let notInputs: Set<String> = ["loops/sub/up", "loops/here", "loops/pipe"]
 
     /// Per-command exceptions to `expected` (a measuring command may accept what `master` cannot
     /// resample, for example).
