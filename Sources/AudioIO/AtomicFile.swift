@@ -11,7 +11,12 @@ import Darwin
 /// does it for small files (plots).
 public enum AtomicFile {
     nonisolated(unsafe) private static var counter = 0
-    private static let counterLock = PThreadLock()
+    /// The temporary files this process is writing, for `removeTemporaryFiles()`.
+    nonisolated(unsafe) private static var active: Set<String> = []
+    /// Set by `removeTemporaryFiles()`: the process is exiting, no new temporary file.
+    nonisolated(unsafe) private static var closing = false
+    /// Guards `counter`, `active` and `closing`.
+    private static let lock = PThreadLock()
 
     /// Refuses an existing `path` unless `overwrite`, then creates the temporary file for it.
     /// - Returns: the temporary file's path and its open descriptor (read/write, close-on-exec).
@@ -21,14 +26,39 @@ public enum AtomicFile {
             throw AudioIOError(.outputExists, path: path, "exists already; pass --overwrite to replace it")
         }
         let (dir, base) = SoundFileWriter.split(path)
-        let n = counterLock.withLock { counter += 1; return counter }
-        let temporary = (dir.isEmpty ? "" : dir + "/") + SoundFileWriter.temporaryName(pid: getpid(), serial: n, base: base)
-        let fd = open(temporary, O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC, 0o666)
+        // Created and recorded under the lock, so `removeTemporaryFiles()` sees every file.
+        let (temporary, fd, err): (String, Int32, Int32) = lock.withLock {
+            guard !closing else { return ("", -1, EINTR) }
+            counter += 1
+            let temporary = (dir.isEmpty ? "" : dir + "/") + SoundFileWriter.temporaryName(pid: getpid(), serial: counter, base: base)
+            let fd = open(temporary, O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC, 0o666)
+            if fd >= 0 { active.insert(temporary) }
+            return (temporary, fd, errno)
+        }
         if fd < 0 {
-            let err = String(cString: strerror(errno))
-            throw AudioIOError(.writeFailed, path: path, "cannot create the output in \(dir.isEmpty ? "." : dir): \(err)")
+            throw AudioIOError(.writeFailed, path: path, "cannot create the output in \(dir.isEmpty ? "." : dir): \(String(cString: strerror(err)))")
         }
         return (temporary, fd)
+    }
+
+    /// Removes `temporary`, a file made by `createTemporary`, when it is abandoned.
+    static func remove(_ temporary: String) {
+        unlink(temporary)
+        lock.withLock { _ = active.remove(temporary) }
+    }
+
+    /// Removes every temporary file this process is still writing and refuses to create more:
+    /// what an interrupted run (Ctrl-C, SIGTERM) does just before it exits, so it leaves only
+    /// complete outputs.
+    /// - Returns: how many files were removed.
+    @discardableResult
+    public static func removeTemporaryFiles() -> Int {
+        lock.withLock {
+            closing = true
+            let removed = active.filter { unlink($0) == 0 }.count
+            active.removeAll()
+            return removed
+        }
     }
 
     /// Moves the finished (closed, flushed) `temporary` file to `path`; the temporary name is
@@ -36,7 +66,7 @@ public enum AtomicFile {
     /// - Throws: `.outputExists` (without `overwrite`, someone created `path` meanwhile) or
     ///   `.writeFailed`.
     static func place(_ temporary: String, at path: String, overwrite: Bool) throws {
-        defer { unlink(temporary) }
+        defer { remove(temporary) }
         if overwrite {
             guard rename(temporary, path) == 0 else { throw moveFailed(path) }
             return
@@ -77,7 +107,7 @@ public enum AtomicFile {
         }
         Glibc.close(fd)
         if let failure {
-            unlink(temporary)
+            remove(temporary)
             throw failure
         }
         try place(temporary, at: path, overwrite: overwrite)

@@ -172,7 +172,7 @@ public final class SoundFileWriter: AudioSink {
     private func cleanUp() {
         if fd >= 0 { Glibc.close(fd) }
         fd = -1
-        unlink(temporaryPath)
+        AtomicFile.remove(temporaryPath)
         finished = true
     }
 

@@ -5,6 +5,8 @@ import LTXAudioApp
 @main
 enum Entry {
     static func main() async {
+        // Ctrl-C, SIGTERM and SIGHUP remove the files being written before the process exits.
+        Interrupts.install()
         // A file size limit (ulimit -f) must fail the write with EFBIG, which is reported and
         // cleaned up, rather than kill the process and leave a temporary file behind.
         signal(SIGXFSZ, SIG_IGN)

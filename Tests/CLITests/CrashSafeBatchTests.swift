@@ -33,11 +33,9 @@ import TestSupport
         try FileManager.default.attributesOfItem(atPath: path)[.modificationDate] as! Date
     }
 
-    @Test func killedBatchLeavesCompleteOutputsAndARerunFinishesTheRest() throws {
-        let dir = try TemporaryFolder("crash-batch")
-        defer { dir.remove() }
-        let input = dir.file("in"), output = dir.file("out")
-        try FileManager.default.createDirectory(atPath: input, withIntermediateDirectories: true)
+    /// Writes the batch's inputs into `dir/in`; returns their names.
+    func makeInputs(in dir: TemporaryFolder) throws -> [String] {
+        try FileManager.default.createDirectory(atPath: dir.file("in"), withIntermediateDirectories: true)
         let names = (0..<Self.count).map { String(format: "take-%02d.wav", $0) }
         for (i, name) in names.enumerated() {
             let x = Signal.sine(frequency: 220 + 20 * Double(i), amplitude: 0.2, sampleRate: Self.rate, frames: Self.frames)
@@ -46,11 +44,17 @@ import TestSupport
             try w.write(AudioBlock(channels: [x, x.map { $0 * 0.5 }]))
             try w.commit()
         }
-        // No trimming, so every complete output has exactly 2 × the input's frames (24 → 48 kHz).
-        let args = ["master", input, "-o", output, "--jobs", "1", "--no-trim", "--json"]
-        let expectedFrames = Self.frames * 2
+        return names
+    }
 
-        // Start, wait for the first outputs, kill.
+    /// The finished outputs in `output` (hidden files aside).
+    func finals(_ output: String) -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: output)) ?? []).filter { !$0.hasPrefix(".") }.sorted()
+    }
+
+    /// Starts the binary with `args`, waits until `output` holds two finished outputs and a
+    /// temporary file being written, sends `signal`, and waits for the process to end.
+    func interrupt(_ args: [String], output: String, with signal: Int32) throws -> Process {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: LTXAudioBinary.path)
         process.arguments = args
@@ -58,19 +62,29 @@ import TestSupport
         process.standardError = FileHandle.nullDevice
         try process.run()
         let deadline = Date().addingTimeInterval(60)
-        func finals() -> [String] {
-            ((try? FileManager.default.contentsOfDirectory(atPath: output)) ?? []).filter { !$0.hasPrefix(".") }.sorted()
-        }
         func writing() -> Bool {
             ((try? FileManager.default.contentsOfDirectory(atPath: output)) ?? []).contains { $0.hasPrefix(SoundFileWriter.temporaryPrefix) }
         }
-        // Kill while the next output is being written, so the run leaves a temporary file.
-        while process.isRunning && (finals().count < 2 || !writing()) && Date() < deadline { usleep(1_000) }
-        kill(process.processIdentifier, SIGKILL)
+        while process.isRunning && (finals(output).count < 2 || !writing()) && Date() < deadline { usleep(1_000) }
+        kill(process.processIdentifier, signal)
         process.waitUntilExit()
+        return process
+    }
+
+    @Test func killedBatchLeavesCompleteOutputsAndARerunFinishesTheRest() throws {
+        let dir = try TemporaryFolder("crash-batch")
+        defer { dir.remove() }
+        let input = dir.file("in"), output = dir.file("out")
+        let names = try makeInputs(in: dir)
+        // No trimming, so every complete output has exactly 2 × the input's frames (24 → 48 kHz).
+        let args = ["master", input, "-o", output, "--jobs", "1", "--no-trim", "--json"]
+        let expectedFrames = Self.frames * 2
+
+        // Kill while the next output is being written, so the run leaves a temporary file.
+        let process = try interrupt(args, output: output, with: SIGKILL)
         #expect(process.terminationReason == .uncaughtSignal, "killed before it finished the batch")
 
-        let done = finals()
+        let done = finals(output)
         #expect(done.count >= 2 && done.count < Self.count, "done when killed: \(done.count)")
         for name in done {
             #expect(try decodedFrames(output + "/" + name) == expectedFrames, "\(name) is complete")
@@ -100,6 +114,23 @@ import TestSupport
         #expect(try json(forced.stdout).values.allSatisfy { $0 == "mastered" })
         for (name, date) in doneDates { #expect(try modificationDate(output + "/" + name) > date, "\(name) redone") }
         #expect(try FileManager.default.contentsOfDirectory(atPath: output).sorted() == names)
+    }
+
+    @Test(arguments: [SIGINT, SIGTERM, SIGHUP])
+    func anInterruptedBatchRemovesWhatItWasWriting(_ signal: Int32) throws {
+        let dir = try TemporaryFolder("interrupted-batch")
+        defer { dir.remove() }
+        let output = dir.file("out")
+        _ = try makeInputs(in: dir)
+        let process = try interrupt(["master", dir.file("in"), "-o", output, "--jobs", "2", "--no-trim"],
+                                    output: output, with: signal)
+        #expect(process.terminationReason == .exit && process.terminationStatus == 128 + signal,
+                "exits with 128 + signal: \(process.terminationReason) \(process.terminationStatus)")
+        let done = finals(output)
+        #expect(done.count >= 2 && done.count < Self.count, "done when interrupted: \(done.count)")
+        for name in done { #expect(try decodedFrames(output + "/" + name) == Self.frames * 2, "\(name) is complete") }
+        let hidden = try FileManager.default.contentsOfDirectory(atPath: output).filter { $0.hasPrefix(".") }
+        #expect(hidden.isEmpty, "the files being written are removed: \(hidden)")
     }
 
     @Test func temporaryFilesOfLiveProcessesAreKept() throws {
