@@ -26,22 +26,21 @@ enum SndFileOpen {
         lock.withLock {
             if let handle = open() { return .success(handle) }
             let text = String(cString: sf_strerror(nil))
-            let log = parseLog()
+            let parseLog = log(nil)
             return .failure(Failure(
                 code: Int(sf_error(nil)), text: text,
-                parsedSampleRate: summaryValue("Sample rate", in: log),
-                parsedFrames: summaryValue("Frames", in: log)))
+                parsedSampleRate: summaryValue("Sample rate", in: parseLog),
+                parsedFrames: summaryValue("Frames", in: parseLog)))
         }
     }
 
-    /// The log libsndfile kept while parsing the header of the last failed open.
-    private static func parseLog() -> String {
+    /// libsndfile's log of a header parse: `handle`'s, or with nil, the last failed open's.
+    static func log(_ handle: OpaquePointer?) -> String {
         var buffer = [CChar](repeating: 0, count: 16_384)
-        let count = buffer.withUnsafeMutableBufferPointer { p in
-            Int(sf_command(nil, Int32(SFC_GET_LOG_INFO), p.baseAddress, Int32(p.count)))
+        _ = buffer.withUnsafeMutableBufferPointer { p in
+            sf_command(handle, Int32(SFC_GET_LOG_INFO), p.baseAddress, Int32(p.count))
         }
-        guard count > 0 else { return "" }
-        return String(decoding: buffer.prefix(min(count, buffer.count - 1)).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     /// A value of the summary libsndfile appends when a parsed header fails its checks
@@ -50,18 +49,9 @@ enum SndFileOpen {
         var value: Int?
         for line in log.split(separator: "\n") {
             let parts = line.split(separator: ":", maxSplits: 1)
-            guard parts.count == 2, parts[0].trimmingSpaces == name else { continue }
-            if let v = Int(parts[1].trimmingSpaces) { value = v }
+            guard parts.count == 2, parts[0].trimmingLeadingSpaces().trimmingTrailingSpaces() == name else { continue }
+            if let v = Int(parts[1].trimmingLeadingSpaces().trimmingTrailingSpaces()) { value = v }
         }
         return value
-    }
-}
-
-extension Substring {
-    fileprivate var trimmingSpaces: Substring {
-        var s = self
-        while s.first == " " || s.first == "\t" { s = s.dropFirst() }
-        while s.last == " " || s.last == "\t" { s = s.dropLast() }
-        return s
     }
 }

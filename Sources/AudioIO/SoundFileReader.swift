@@ -349,9 +349,7 @@ public final class SoundFileReader: RewindableAudioSource {
     /// shortening the frame count and noting "data : N (should be M)" in its log. We report
     /// such a file as truncated instead of silently decoding part of it.
     private static func claimedDataFrames(_ h: OpaquePointer, sfinfo: SF_INFO) -> Int? {
-        var log = [CChar](repeating: 0, count: 8192)
-        _ = sf_command(h, Int32(SFC_GET_LOG_INFO), &log, Int32(log.count))
-        let text = String(cString: log)
+        let text = SndFileOpen.log(h)
         for line in text.split(separator: "\n") {
             let trimmed = line.trimmingLeadingSpaces()
             guard trimmed.hasPrefix("data") || trimmed.hasPrefix("SSND") else { continue }
@@ -443,6 +441,11 @@ final class VirtualFile {
 
 extension Substring {
     func trimmingLeadingSpaces() -> Substring { drop { $0 == " " || $0 == "\t" } }
+    func trimmingTrailingSpaces() -> Substring {
+        var s = Substring(self)
+        while s.last == " " || s.last == "\t" { s = s.dropLast() }
+        return s
+    }
     func range(of needle: String) -> Range<Index>? {
         var i = startIndex
         while i < endIndex {
