@@ -55,7 +55,8 @@ sanitize: deps
 # SIGBUS before the tool runs.
 tsan: deps
 	$(SWIFT) build -c $(CONFIG) --build-tests --sanitize=thread --scratch-path .build-tsan
-	$(SWIFT) test -c $(CONFIG) --skip-build --sanitize=thread --scratch-path .build-tsan \
+	TSAN_OPTIONS=suppressions=$(CURDIR)/Tests/Sanitizers/tsan.supp \
+	  $(SWIFT) test -c $(CONFIG) --skip-build --sanitize=thread --scratch-path .build-tsan \
 	  --skip aWriteThatFailsPartWayLeavesNothing --skip aBatchWhoseWritesFailPartWayLeavesNothing
 
 # Both libFuzzer targets for FUZZ_SECONDS each, from the committed seeds only, with a fixed seed:
