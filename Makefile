@@ -36,7 +36,7 @@ demo: build
 
 # Everything CI runs (`.ci/run`): the test suite in release mode (the loudness tests synthesize
 # minutes of audio), the suite again under AddressSanitizer, and each libFuzzer target for
-# FUZZ_SECONDS from the committed seeds. About 25 minutes from a fresh clone on 2 cores.
+# FUZZ_SECONDS from the committed seeds. About 15 minutes from a fresh clone on 2 cores.
 test: suite sanitize fuzz
 
 # The test suite alone, in release mode: the quick check while working.

@@ -60,8 +60,10 @@ public enum Interrupts {
         for s in [SIGINT, SIGTERM, SIGHUP] {
             // glibc's signal() installs with SA_RESTART: interrupted reads and writes resume.
             signal(s) { number in
+                let savedErrno = errno  // the interrupted code may be about to read it
                 var byte = UInt8(truncatingIfNeeded: number)
                 _ = write(signalPipe, &byte, 1)
+                errno = savedErrno
             }
         }
     }
