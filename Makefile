@@ -50,7 +50,7 @@ sanitize: deps
 	Tests/Sanitizers/asan.sh build --build-tests
 	Tests/Sanitizers/asan.sh test
 
-# The test suite under ThreadSanitizer (not part of `make test`: its own ~9 minute build). The
+# The test suite under ThreadSanitizer (not part of `make test`: its own ~6 minute build). The
 # two `ulimit -f` tests are skipped: under a file size limit the TSan runtime itself dies with
 # SIGBUS before the tool runs.
 tsan: deps
