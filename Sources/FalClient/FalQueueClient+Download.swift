@@ -208,9 +208,13 @@ final class TempFile: @unchecked Sendable {
         let dir = directory.hasSuffix("/") ? directory : directory + "/"
         var lastErrno: Int32 = 0
         for _ in 0..<8 {
-            let candidate = dir + ".ltx-audio-\(UInt64.random(in: 0...UInt64.max) & 0xFFFF_FFFF_FFFF).part"
+            // `.ltx-audio-tmp-<pid>-<n>-…`, the form of the mastering writer's temporary files,
+            // locked while written: a download cut short by a killed process is then removed by
+            // the next run into this folder (`SoundFileWriter.removeStaleTemporaryFiles`).
+            let candidate = dir + ".ltx-audio-tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))-download.part"
             let f = open(candidate, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
             if f >= 0 {
+                _ = flock(f, LOCK_EX | LOCK_NB)
                 path = candidate
                 fd = f
                 return

@@ -139,9 +139,11 @@ import TestSupport
         // pid 1 is always running; a pid above the kernel's maximum never is.
         let live = SoundFileWriter.temporaryPrefix + "1-1-live.wav"
         let dead = SoundFileWriter.temporaryPrefix + "2147483646-1-dead.wav"
+        // A download of `generate` cut short (FalClient names its partial downloads this way).
+        let deadDownload = SoundFileWriter.temporaryPrefix + "2147483646-3735928559-download.part"
         let other = ".ltx-audio-tmp-notes.txt"
-        for name in [live, dead, other] { try Data("x".utf8).write(to: URL(fileURLWithPath: dir.file(name))) }
-        #expect(SoundFileWriter.removeStaleTemporaryFiles(in: dir.path) == [dead])
+        for name in [live, dead, deadDownload, other] { try Data("x".utf8).write(to: URL(fileURLWithPath: dir.file(name))) }
+        #expect(SoundFileWriter.removeStaleTemporaryFiles(in: dir.path) == [dead, deadDownload].sorted())
         #expect(dir.contents() == [other, live].sorted())
         // A writer of this very process holds its file: never removed.
         let w = try SoundFileWriter(path: dir.file("mine.wav"), format: AudioFormat(sampleRate: 8000, channelCount: 1),
