@@ -200,6 +200,26 @@ final class TempFile: @unchecked Sendable {
     private var fd: Int32
     private(set) var size = 0
 
+    /// The partial downloads of this process, for `FalQueueClient.removePartialDownloads()`.
+    nonisolated(unsafe) private static var active: Set<String> = []
+    /// Set once the process is exiting on a signal: no new partial download.
+    nonisolated(unsafe) private static var closing = false
+    private static let lock = NSLock()
+
+    /// Removes every partial download and refuses new ones (see `removePartialDownloads()`).
+    static func removeAll() -> Int {
+        lock.withLock {
+            closing = true
+            let removed = active.filter { unlink($0) == 0 }.count
+            active.removeAll()
+            return removed
+        }
+    }
+
+    private static func forget(_ path: String) {
+        _ = lock.withLock { active.remove(path) }
+    }
+
     init(directory: String) throws {
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDir), isDir.boolValue else {
@@ -212,14 +232,21 @@ final class TempFile: @unchecked Sendable {
             // locked while written: a download cut short by a killed process is then removed by
             // the next run into this folder (`SoundFileWriter.removeStaleTemporaryFiles`).
             let candidate = dir + ".ltx-audio-tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))-download.part"
-            let f = open(candidate, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+            // Created and recorded under the lock, so `removeAll()` sees every file.
+            let (f, openErrno): (Int32, Int32) = TempFile.lock.withLock {
+                guard !TempFile.closing else { return (-1, EINTR) }
+                let f = open(candidate, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+                let openErrno = errno
+                if f >= 0 { TempFile.active.insert(candidate) }
+                return (f, openErrno)
+            }
             if f >= 0 {
                 _ = flock(f, LOCK_EX | LOCK_NB)
                 path = candidate
                 fd = f
                 return
             }
-            lastErrno = errno
+            lastErrno = openErrno
             if lastErrno != EEXIST { break }
         }
         throw FalError(
@@ -280,9 +307,11 @@ final class TempFile: @unchecked Sendable {
                 throw FalError(
                     .fileSystem, "cannot create '\(FalText.sanitize(final, limit: 200))': \(String(cString: strerror(e)))")
             }
+            TempFile.forget(path)
             return
         }
         unlink(path)
+        TempFile.forget(path)
     }
 
     func remove() {
@@ -291,5 +320,15 @@ final class TempFile: @unchecked Sendable {
             fd = -1
         }
         unlink(path)
+        TempFile.forget(path)
     }
+}
+
+extension FalQueueClient {
+    /// Removes the partial downloads this process is writing and refuses to start new ones:
+    /// what an interrupted run (SIGTERM, a second Ctrl-C) does just before it exits. The
+    /// request stays in fal's queue and in the journal, so `resume` fetches it again.
+    /// - Returns: how many files were removed.
+    @discardableResult
+    public static func removePartialDownloads() -> Int { TempFile.removeAll() }
 }

@@ -1,4 +1,5 @@
 import AudioIO
+import FalClient
 import Foundation
 
 #if canImport(Glibc)
@@ -18,8 +19,8 @@ nonisolated(unsafe) private var signalPipe: Int32 = -1
 /// - inside `run(progress:_:)` (generate, resume), the first SIGINT cancels the running work,
 ///   which then sends a cancel to fal and cleans up;
 /// - otherwise (master, analyze, a second SIGINT, SIGTERM, SIGHUP), the temporary files being
-///   written are removed and the process exits at once with 128 + the signal number (130 for
-///   Ctrl-C, 143 for SIGTERM): only complete outputs remain.
+///   written and the partial downloads are removed and the process exits at once with 128 +
+///   the signal number (130 for Ctrl-C, 143 for SIGTERM): only complete files remain.
 public enum Interrupts {
     private final class State: @unchecked Sendable {
         let lock = NSLock()
@@ -52,6 +53,7 @@ public enum Interrupts {
                 }
                 if cancels { continue }
                 AtomicFile.removeTemporaryFiles()
+                FalQueueClient.removePartialDownloads()
                 _exit(128 + received)
             }
         }

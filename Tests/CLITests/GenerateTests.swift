@@ -412,6 +412,26 @@ private final class CLIWorld: @unchecked Sendable {
         w.checkNoKey([])
     }
 
+    @Test func sigtermDuringADownloadLeavesNoPartialFile() async throws {
+        let w = try await CLIWorld()
+        defer { Task { await w.close() } }
+        // The audio never comes: the download's temporary file waits in the output folder.
+        w.server.script(.file, .delayed(milliseconds: 60_000, .respond(status: 200, headers: [], body: [])))
+        let (p, errPath) = try w.spawn(["generate", "x", "-o", w.out + "/x.wav"])
+        let end = Date().addingTimeInterval(30)
+        while !w.outFiles.contains(where: { $0.hasSuffix("-download.part") }) && Date() < end && p.isRunning {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        #expect(w.outFiles.contains { $0.hasSuffix("-download.part") }, "the download started: \(w.outFiles)")
+        kill(p.processIdentifier, SIGTERM)
+        p.waitUntilExit()
+        let stderr = String(decoding: FileManager.default.contents(atPath: errPath) ?? Data(), as: UTF8.self)
+        #expect(p.terminationReason == .exit && p.terminationStatus == 143, "\(stderr)")
+        #expect(w.outFiles.isEmpty, "no partial download left: \(w.outFiles)")
+        #expect(try w.journal().count == 1, "the request is in the journal, for resume")
+        w.checkNoKey([])
+    }
+
     @Test func ctrlCDuringABatchStopsTheRest() async throws {
         var sc = FakeFalServer.Scenario()
         sc.holdInQueue = true
