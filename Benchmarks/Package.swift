@@ -16,9 +16,12 @@ let package = Package(
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.0", traits: ["MallocInterposer"]),
     ],
     targets: [
+        // Test material shared by the two benchmark targets.
+        .target(name: "BenchmarkSignals", path: "BenchmarkSignals"),
         .executableTarget(
             name: "DSPKernels",
             dependencies: [
+                "BenchmarkSignals",
                 .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "DSP", package: rootIdentity),
                 .product(name: "AudioCore", package: rootIdentity),
@@ -29,6 +32,7 @@ let package = Package(
         .executableTarget(
             name: "MasteringKernels",
             dependencies: [
+                "BenchmarkSignals",
                 .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "DSP", package: rootIdentity),
                 .product(name: "AudioCore", package: rootIdentity),

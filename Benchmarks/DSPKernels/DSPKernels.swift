@@ -3,22 +3,11 @@
 // with libebur128 analysing the same buffer in the same run as the baseline.
 import AudioCore
 import Benchmark
+import BenchmarkSignals
 import CEBUR128
 import DSP
 
 // MARK: signals (built once, outside the measured region)
-
-/// A deterministic PRNG so every run measures the same signal.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 /// Programme-like test material: noise through a one-pole low-pass (a darker, music-like
 /// spectrum) plus two tones, with the level changing every 0.5 s between -40 and -8 dBFS.
@@ -127,25 +116,17 @@ let benchmarks: @Sendable () -> Void = {
     }
 
     // Power sums: 100 ms sub-blocks (4800 samples) over 10 s of stereo, as the gating does.
-    Benchmark("PowerSum/reference (10 s stereo, 100 ms sub-blocks)") { benchmark in
-        var total = 0.0
-        for c in 0..<2 {
-            kernelInput[c].withUnsafeBufferPointer { p in
-                var i = 0
-                while i + 4800 <= kernelFrames { total += PowerSum.sumOfSquaresReference(p.baseAddress! + i, count: 4800); i += 4800 }
+    for (name, sumOfSquares) in [("reference", PowerSum.sumOfSquaresReference), ("simd", PowerSum.sumOfSquares)] {
+        Benchmark("PowerSum/\(name) (10 s stereo, 100 ms sub-blocks)") { benchmark in
+            var total = 0.0
+            for c in 0..<2 {
+                kernelInput[c].withUnsafeBufferPointer { p in
+                    var i = 0
+                    while i + 4800 <= kernelFrames { total += sumOfSquares(p.baseAddress! + i, 4800); i += 4800 }
+                }
             }
+            blackHole(total)
         }
-        blackHole(total)
-    }
-    Benchmark("PowerSum/simd (10 s stereo, 100 ms sub-blocks)") { benchmark in
-        var total = 0.0
-        for c in 0..<2 {
-            kernelInput[c].withUnsafeBufferPointer { p in
-                var i = 0
-                while i + 4800 <= kernelFrames { total += PowerSum.sumOfSquares(p.baseAddress! + i, count: 4800); i += 4800 }
-            }
-        }
-        blackHole(total)
     }
     Benchmark("Gating/integrated + LRA from 10 min of blocks") { benchmark in
         var meter = LoudnessMeter(format: AudioFormat(sampleRate: fullRate, layout: .stereo), measures: [.integrated, .loudnessRange])

@@ -4,34 +4,22 @@
 import AudioCore
 import AudioIO
 import Benchmark
+import BenchmarkSignals
 import DSP
 import Mastering
-
-/// A deterministic PRNG so every run measures the same signal.
-struct Rand {
-    var state: UInt64
-    mutating func next() -> Float {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        z ^= z >> 31
-        return Float(z >> 40) / Float(1 << 24) * 2 - 1
-    }
-}
 
 /// Speech-like test material: filtered noise in 0.4 s syllables and 0.25 s pauses, with
 /// 0.8 s of silence at both ends (as a generated clip has), peaking well over -1 dBFS after
 /// a +12 dB gain so the limiter works.
 func clip(frames: Int, rate: Int, seed: UInt64) -> [Float] {
-    var g = Rand(state: seed)
+    var g = SplitMix64(state: seed)
     var out = [Float](repeating: 0, count: frames)
     let edge = Int(0.8 * Double(rate)), syllable = Int(0.4 * Double(rate)), pause = Int(0.25 * Double(rate))
     var lp: Float = 0
     for i in edge..<(frames - edge) {
         let phase = (i - edge) % (syllable + pause)
         guard phase < syllable else { continue }
-        lp += 0.3 * (g.next() - lp)
+        lp += 0.3 * (g.nextSignedUnit() - lp)
         let envelope = Float(phase) / Float(syllable) * (1 - Float(phase) / Float(syllable)) * 4
         out[i] = 0.5 * lp * envelope
     }

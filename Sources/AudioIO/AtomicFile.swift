@@ -90,19 +90,10 @@ public enum AtomicFile {
     public static func write(_ bytes: [UInt8], to path: String, overwrite: Bool) throws {
         let (temporary, fd) = try createTemporary(for: path, overwrite: overwrite)
         var failure: AudioIOError?
-        bytes.withUnsafeBytes { raw in
-            var offset = 0
-            while offset < raw.count {
-                let n = Glibc.write(fd, raw.baseAddress! + offset, raw.count - offset)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    failure = AudioIOError(.writeFailed, path: path, "cannot write: \(String(cString: strerror(errno)))")
-                    return
-                }
-                offset += n
-            }
-        }
-        if failure == nil && fsync(fd) != 0 {
+        let written = bytes.isEmpty || bytes.withUnsafeBytes { FileDescriptorIO.writeAll(fd, $0.baseAddress!, count: $0.count) }
+        if !written {
+            failure = AudioIOError(.writeFailed, path: path, "cannot write: \(String(cString: strerror(errno)))")
+        } else if fsync(fd) != 0 {
             failure = AudioIOError(.writeFailed, path: path, "cannot flush the file to disk: \(String(cString: strerror(errno)))")
         }
         Glibc.close(fd)

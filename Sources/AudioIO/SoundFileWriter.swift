@@ -30,7 +30,6 @@ public final class SoundFileWriter: AudioSink {
     private var fd: Int32 = -1
     private var interleaved: [Float] = []
     private var finished = false
-    private var encoderClosed = false
 
     /// Creates the temporary file and prepares the encoder.
     /// - Parameters:
@@ -127,9 +126,8 @@ public final class SoundFileWriter: AudioSink {
     /// be checked (decoded from `temporaryPath`) before `commit()` or `discard()`.
     /// - Throws: `.writeFailed`; the temporary file is removed.
     public func finish() throws {
-        guard !finished, !encoderClosed, let h = handle else { return }
+        guard !finished, let h = handle else { return }
         handle = nil
-        encoderClosed = true
         let closeResult = sf_close(h)
         if closeResult != 0 {
             let text = String(cString: sf_error_number(closeResult))

@@ -13,7 +13,7 @@ import Darwin
 /// disappears when closed, even if the process is killed.
 public final class SpillFile: AudioSink, RewindableAudioSource {
     public let format: AudioFormat
-    public private(set) var frameCount: Int? = 0
+    public var frameCount: Int? { written }
     private var fd: Int32
     private var buffer: [Float] = []
     private var readPosition = 0
@@ -34,6 +34,9 @@ public final class SpillFile: AudioSink, RewindableAudioSource {
 
     deinit { close(fd) }
 
+    /// Bytes of one interleaved frame on disk.
+    private var bytesPerFrame: Int { format.channelCount * MemoryLayout<Float>.size }
+
     /// Appends the block's frames (interleaved on disk).
     public func write(_ block: AudioBlock) throws {
         let n = block.frameCount, ch = format.channelCount
@@ -44,21 +47,13 @@ public final class SpillFile: AudioSink, RewindableAudioSource {
                 SoundFileWriter.interleave(src.baseAddress!, stride: stride, into: dst.baseAddress!, channels: ch, frames: n)
             }
         }
-        let bytes = n * ch * MemoryLayout<Float>.size
-        let ok = buffer.withUnsafeBytes { raw -> Bool in
-            var done = 0
-            while done < bytes {
-                let r = pwrite(fd, raw.baseAddress! + done, bytes - done, off_t(written * ch * 4 + done))
-                if r <= 0 { return false }
-                done += r
-            }
-            return true
+        let ok = buffer.withUnsafeBytes { raw in
+            FileDescriptorIO.writeAll(fd, raw.baseAddress!, count: n * bytesPerFrame, at: written * bytesPerFrame)
         }
         guard ok else {
             throw AudioIOError(.writeFailed, path: "temporary file", "cannot write the intermediate audio: \(String(cString: strerror(errno)))")
         }
         written += n
-        frameCount = written
     }
 
     public func read(into block: inout AudioBlock) throws -> Int {
@@ -67,15 +62,8 @@ public final class SpillFile: AudioSink, RewindableAudioSource {
         let n = min(block.capacity, written - readPosition)
         guard n > 0 else { return 0 }
         if buffer.count < n * ch { buffer = [Float](repeating: 0, count: n * ch) }
-        let bytes = n * ch * 4
-        let ok = buffer.withUnsafeMutableBytes { raw -> Bool in
-            var done = 0
-            while done < bytes {
-                let r = pread(fd, raw.baseAddress! + done, bytes - done, off_t(readPosition * ch * 4 + done))
-                if r <= 0 { return false }
-                done += r
-            }
-            return true
+        let ok = buffer.withUnsafeMutableBytes { raw in
+            FileDescriptorIO.readAll(fd, raw.baseAddress!, count: n * bytesPerFrame, at: readPosition * bytesPerFrame)
         }
         guard ok else {
             throw AudioIOError(.readFailed, path: "temporary file", "cannot read the intermediate audio back")

@@ -317,7 +317,7 @@ public struct LoudnessMeter: AudioSink, Sendable {
         }
         var samplePeakHistory: [Decibels] = [], truePeakHistory: [Decibels] = []
         if measures.contains(.history) {
-            if measures.contains(.samplePeak) || measures.contains(.truePeak) {
+            if needsPeaks {
                 samplePeakHistory = samplePeakBuckets.map { Decibels(amplitude: Double($0)) }
             }
             if measures.contains(.truePeak) {

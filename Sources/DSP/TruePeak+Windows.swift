@@ -33,7 +33,7 @@ extension TruePeakFilter {
                     }
                     if k < t { even += SIMD8(repeating: hp[k]) * raw.loadUnaligned(fromByteOffset: (i &+ k) &* 4, as: SIMD8<Float>.self) }
                     let r = even + odd
-                    m = lanesMax(m, lanesMax(r, -r))
+                    m = lanesMax(m, lanesAbs(r))
                 }
                 let previous = out.loadUnaligned(fromByteOffset: i &* 4, as: SIMD8<Float>.self)
                 out.storeBytes(of: lanesMax(previous, m), toByteOffset: i &* 4, as: SIMD8<Float>.self)

@@ -258,7 +258,7 @@ public struct TruePeakLimiter: AudioStage, Sendable {
         while i + 8 <= count {
             let v = src.loadUnaligned(fromByteOffset: i &* 4, as: SIMD8<Float>.self)
             let p = dst.loadUnaligned(fromByteOffset: i &* 4, as: SIMD8<Float>.self)
-            dst.storeBytes(of: lanesMax(p, lanesMax(v, -v)), toByteOffset: i &* 4, as: SIMD8<Float>.self)
+            dst.storeBytes(of: lanesMax(p, lanesAbs(v)), toByteOffset: i &* 4, as: SIMD8<Float>.self)
             i &+= 8
         }
         while i < count {

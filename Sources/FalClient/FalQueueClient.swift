@@ -418,9 +418,8 @@ public final class FalQueueClient: Sendable {
                 requestID: rid, httpStatus: r.status)
         case _ where r.status == 422 || (r.status == 400 && !info.fields.isEmpty):
             let first = info.fields.first
-            let fieldsText = info.fields.isEmpty ? info.summary : info.fields.prefix(3).map { "\($0.field): \($0.message)" }.joined(separator: "; ")
             return FalError(
-                .validation, "fal rejected the input (HTTP \(r.status)): \(fieldsText)\(ridText)", requestID: rid,
+                .validation, "fal rejected the input (HTTP \(r.status)): \(info.summary)\(ridText)", requestID: rid,
                 httpStatus: r.status, field: first?.field)
         case 404:
             return FalError(

@@ -52,15 +52,16 @@ public struct AnalyzeRun {
         var measures: LoudnessMeter.Measures = [.integrated, .loudnessRange, .truePeak, .samplePeak]
         if plot != nil { measures.insert(.history) }
         let plotFiles = plot.map { Self.plotPaths(for: inputs, plot: $0) }
+        // Inputs resolved once: a plot must never replace one.
+        let absoluteInputs = plotFiles == nil ? [] : inputs.map(InputDiscovery.absolute)
         var results: [AnalysisResult] = []
         var failed = false
         for (i, path) in inputs.enumerated() {
             var result = Analysis.result(path: path, measures: measures)
             if case .measured(let analysis) = result, let plotFiles {
                 let plotFile = plotFiles[i]
-                let absolutePlot = InputDiscovery.absolute(plotFile)
-                if let input = inputs.first(where: { InputDiscovery.absolute($0) == absolutePlot }) {
-                    result = .failed(path: path, message: "\(plotFile): the plot would replace the input \(input); choose another --plot name")
+                if let k = absoluteInputs.firstIndex(of: InputDiscovery.absolute(plotFile)) {
+                    result = .failed(path: path, message: "\(plotFile): the plot would replace the input \(inputs[k]); choose another --plot name")
                 } else {
                     do {
                         let svg = LoudnessPlot.svg(for: analysis, targetLUFS: targetLUFS)

@@ -53,12 +53,7 @@ extension GenerationService {
             progress.line("mastering the downloaded original \(original) into \(out)")
             do {
                 let m = try await masterer(original, out, ClipTags(prompt: entry.input.prompt, seed: report.seed, requestID: requestID))
-                report.output = m.output
-                report.loudnessBefore = m.loudnessBefore
-                report.loudnessAfter = m.loudnessAfter
-                report.status = .mastered
-                note { try journal.update(requestID) { $0.status = .mastered; $0.output = m.output; $0.message = nil } }
-                progress.line("done: \(m.output)")
+                recordMastered(m, in: &report, requestID: requestID)
             } catch {
                 report.error = "mastering failed: \(error); the original is kept at \(original)"
                 progress.line("error: \(report.error!)")

@@ -76,13 +76,16 @@ public final class GenerationService: Sendable {
             throw GenerationError("\(output) already exists; choose another name, or pass --overwrite to replace it")
         }
         var (dir, stem, ext) = ClipNaming.split(output)
-        if ext.isEmpty { ext = masterExtension }
         var dirIsDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: dir, isDirectory: &dirIsDir), dirIsDir.boolValue else {
             throw GenerationError("the folder of \(output) does not exist")
         }
-        if !overwrite && FileManager.default.fileExists(atPath: "\(dir)/\(stem).\(ext)") {
-            throw GenerationError("\(dir)/\(stem).\(ext) already exists; choose another name, or pass --overwrite to replace it")
+        if ext.isEmpty {
+            // OUT without an extension: the file is OUT.<format>, checked like OUT above.
+            ext = masterExtension
+            if !overwrite && FileManager.default.fileExists(atPath: "\(dir)/\(stem).\(ext)") {
+                throw GenerationError("\(dir)/\(stem).\(ext) already exists; choose another name, or pass --overwrite to replace it")
+            }
         }
         return .file(dir: dir, stem: stem, ext: ext)
     }
@@ -233,12 +236,7 @@ public final class GenerationService: Sendable {
             } catch {
                 throw GenerationError("mastering failed: \(error); the original is kept at \(file.path)")
             }
-            report.output = mastered.output
-            report.loudnessBefore = mastered.loudnessBefore
-            report.loudnessAfter = mastered.loudnessAfter
-            report.status = .mastered
-            note { try journal.update(id) { $0.status = .mastered; $0.output = mastered.output; $0.message = nil } }
-            progress.line("\(tag)done: \(mastered.output)")
+            recordMastered(mastered, in: &report, requestID: id, tag: tag)
             return report
         } catch {
             return await failed(report, error, tag: tag, handle: handle)
@@ -297,6 +295,16 @@ public final class GenerationService: Sendable {
     }
 
     /// Journal writes must not stop a paid generation: a failure is reported and ignored.
+    /// A finished mastering: into the report, the journal and the progress log.
+    func recordMastered(_ mastered: MasterOutcome, in report: inout ClipReport, requestID: String, tag: String = "") {
+        report.output = mastered.output
+        report.loudnessBefore = mastered.loudnessBefore
+        report.loudnessAfter = mastered.loudnessAfter
+        report.status = .mastered
+        note { try journal.update(requestID) { $0.status = .mastered; $0.output = mastered.output; $0.message = nil } }
+        progress.line("\(tag)done: \(mastered.output)")
+    }
+
     func note(_ body: () throws -> Void) {
         do { try body() } catch { progress.line("warning: journal not updated: \(error)") }
     }

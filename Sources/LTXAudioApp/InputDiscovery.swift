@@ -28,6 +28,11 @@ public struct InputDiscovery {
         "rf64", "au", "snd", "m4a", "aac",
     ]
 
+    /// Whether `name` (a file name or path) ends in one of `audioExtensions`, in any case.
+    static func hasAudioExtension(_ name: String) -> Bool {
+        audioExtensions.contains((name as NSString).pathExtension.lowercased())
+    }
+
     /// Absolute, standardised path of the output folder to skip, if any.
     public var excludedFolder: String?
 
@@ -78,8 +83,7 @@ public struct InputDiscovery {
         // A name that is not UTF-8 cannot be held in a String, so it cannot be opened or
         // mirrored by name: report it (when it looks like audio) rather than lose it silently.
         for escaped in listing.notUTF8 where !escaped.hasPrefix(".") {
-            let ext = (escaped as NSString).pathExtension.lowercased()
-            guard InputDiscovery.audioExtensions.contains(ext) else { continue }
+            guard InputDiscovery.hasAudioExtension(escaped) else { continue }
             problems.append(Problem(path: prefix + escaped,
                                     message: "the file name is not valid UTF-8, so it cannot be opened by name; rename it"))
         }
@@ -95,8 +99,7 @@ public struct InputDiscovery {
                 guard fm.fileExists(atPath: path, isDirectory: &isDir) else {
                     // A dangling link or a link loop: like any broken file, it is reported when
                     // its name says audio (the reader names the reason), skipped otherwise.
-                    let ext = (name as NSString).pathExtension.lowercased()
-                    if InputDiscovery.audioExtensions.contains(ext) { files.append(InputFile(path: path, relativePath: rel)) }
+                    if InputDiscovery.hasAudioExtension(name) { files.append(InputFile(path: path, relativePath: rel)) }
                     continue
                 }
                 // Links to folders are not followed; links to files are read as files.
@@ -107,16 +110,14 @@ public struct InputDiscovery {
             } else {
                 // A pipe, device or socket is never opened here (reading a pipe could block
                 // forever); named like audio, it is reported by the reader, otherwise skipped.
-                let ext = (name as NSString).pathExtension.lowercased()
-                if InputDiscovery.audioExtensions.contains(ext) { files.append(InputFile(path: path, relativePath: rel)) }
+                if InputDiscovery.hasAudioExtension(name) { files.append(InputFile(path: path, relativePath: rel)) }
             }
         }
     }
 
     /// Audio extension, or content libsndfile recognises.
     func isAudioCandidate(_ path: String) -> Bool {
-        let ext = (path as NSString).pathExtension.lowercased()
-        if InputDiscovery.audioExtensions.contains(ext) { return true }
+        if InputDiscovery.hasAudioExtension(path) { return true }
         do {
             _ = try SoundFileReader(path: path)
             return true

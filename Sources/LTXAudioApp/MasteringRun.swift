@@ -100,10 +100,11 @@ struct MasteringRun {
         }
 
         // Pass 2: trim and resample once, into the spill (not for a dry run), measuring at the
-        // delivered rate.
+        // delivered rate; when no stage changes the samples, pass 1's figures are those.
         let spill = settings.dryRun ? nil : try SpillFile(format: outFormat)
-        var midMeter = LoudnessMeter(format: outFormat, measures: [.integrated, .truePeak])
-        do {
+        let remeasure = !front.isEmpty
+        var midMeter = LoudnessMeter(format: outFormat, measures: remeasure ? [.integrated, .truePeak] : [])
+        if spill != nil || remeasure {
             var pipeline = Pipeline(front)
             var source = reader
             if let spill {
@@ -115,7 +116,7 @@ struct MasteringRun {
             }
         }
         reader.close()
-        let mid = midMeter.report()
+        let mid = remeasure ? midMeter.report() : before
 
         var gain = Decibels(0)
         var reachable = true
@@ -153,9 +154,10 @@ struct MasteringRun {
                 while passes < MasteringRun.maxRenderPasses - 1 {
                     let measured = try render(spill, gain: gain, target: target, margin: margin, dither: nil, writer: nil)
                     passes += 1
+                    let integrated = measured.integrated!  // a measuring pass (no writer) always has it
                     gains.append(gain)
-                    results.append(measured.integrated)
-                    if abs(measured.integrated.value - target.integrated.value) <= LoudnessNormalization.aim { break }
+                    results.append(integrated)
+                    if abs(integrated.value - target.integrated.value) <= LoudnessNormalization.aim { break }
                     let next = LoudnessNormalization.nextGain(gains: gains, results: results, target: target)
                     gain = next.gain
                     if next.capped {
@@ -185,19 +187,21 @@ struct MasteringRun {
         fatalError("unreachable: the last attempt always returns")
     }
 
-    /// One pass over the spill: gain, limiter, meter, optional dither and encoder.
+    /// One pass over the spill: gain, limiter, then either the meter (a measuring pass: the
+    /// integrated loudness is returned) or dither and the encoder (the written file is measured
+    /// after decoding instead; `integrated` is nil).
     private func render(_ spill: SpillFile, gain: Decibels, target: LoudnessTarget, margin: Double,
-                        dither: TPDFDither?, writer: SoundFileWriter?) throws -> (integrated: LUFS, frames: Int, minimumGain: Float) {
+                        dither: TPDFDither?, writer: SoundFileWriter?) throws -> (integrated: LUFS?, frames: Int, minimumGain: Float) {
         try spill.rewind()
         let limiter = TruePeakLimiter(ceiling: Decibels(target.truePeakCeiling.value - margin))
         var head = Pipeline([GainStage(gain), limiter])
-        var meterSink = MeterAndEncode(meter: LoudnessMeter(format: spill.format, measures: [.integrated]),
+        var meterSink = MeterAndEncode(meter: LoudnessMeter(format: spill.format, measures: writer == nil ? [.integrated] : []),
                                        dither: dither, writer: writer, channels: spill.format.channelCount,
                                        blockSize: settings.blockSize)
         var source = spill
         let stats = try head.run(from: &source, to: &meterSink, blockSize: settings.blockSize)
         let minimumGain = (head.stages[1] as? TruePeakLimiter)?.minimumGain ?? 1
-        return (meterSink.meter.report().integrated, stats.outputFrames, minimumGain)
+        return (writer == nil ? meterSink.meter.report().integrated : nil, stats.outputFrames, minimumGain)
     }
 
     private func makeWriter(_ format: AudioFormat, tags: [SoundTag: String]) throws -> SoundFileWriter {

@@ -133,7 +133,7 @@ struct Generate: AsyncParsableCommand {
         plan.count = count
         plan.concurrency = concurrency
         plan.timeout = timeout.map { .milliseconds(Int($0 * 1000)) }
-        plan.masterExtension = (try? GenerationMastering.outputExtension(mastering)) ?? "wav"
+        plan.masterExtension = GenerationMastering.outputExtension(mastering)
         plan.overwriteOutput = mastering.overwrite
         let service = GenerationService(client: client, journal: .standard(), progress: progress, masterer: masterer)
         let finalPlan = plan

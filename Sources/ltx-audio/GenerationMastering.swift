@@ -9,8 +9,6 @@ enum GenerationMastering {
         let base = try options.settings()
         return { original, output, tags in
             var settings = base
-            // `generate` checked that OUT is free (or --overwrite) before paying for it.
-            settings.dryRun = false
             let values = tags.values
             settings.tags[.title] = values["title"]
             settings.tags[.comment] = values["comment"]
@@ -32,7 +30,7 @@ enum GenerationMastering {
     }
 
     /// The extension of mastered files when OUT is a folder (or has none): `--format`'s, else wav.
-    static func outputExtension(_ options: MasteringOptions) throws -> String {
+    static func outputExtension(_ options: MasteringOptions) -> String {
         options.format.flatMap(Container.init(name:))?.fileExtension ?? "wav"
     }
 }

@@ -65,7 +65,7 @@ struct Resume: AsyncParsableCommand {
         let id = requestID
         let out = output
         let limit = timeout.map { Duration.milliseconds(Int($0 * 1000)) }
-        let ext = (try? GenerationMastering.outputExtension(mastering)) ?? "wav"
+        let ext = GenerationMastering.outputExtension(mastering)
         let overwrite = mastering.overwrite
         let report = await Interrupts.run(progress: progress) {
             await service.resume(requestID: id, entry: entry, output: out, timeout: limit, masterExtension: ext, overwrite: overwrite)
