@@ -4,7 +4,8 @@
 //
 // Module direction (A -> B means B imports A):
 //   AudioCore -> DSP -> Mastering -> LTXAudioApp -> ltx-audio
-//   AudioCore + CSndFile + CSampleRate -> AudioIO -> LTXAudioApp
+//   AudioCore + CSndFile + CSampleRate -> AudioIO -> AudioFileMastering (product LTXAudio) -> LTXAudioApp
+//   Mastering -> AudioFileMastering
 //   FalClient -> LTXAudioApp
 // CEBUR128 (libebur128) is a test-only oracle and a benchmark baseline; no product links it.
 import PackageDescription
@@ -19,6 +20,8 @@ let package = Package(
         .library(name: "AudioIO", targets: ["AudioIO"]),
         .library(name: "Mastering", targets: ["Mastering"]),
         .library(name: "FalClient", targets: ["FalClient"]),
+        // Master a file into a file, or analyze one, in one call; re-exports the engine's modules.
+        .library(name: "LTXAudio", targets: ["AudioFileMastering"]),
         .library(name: "CEBUR128", targets: ["CEBUR128"]),
     ],
     dependencies: [
@@ -51,6 +54,8 @@ let package = Package(
         .target(
             name: "Mastering",
             dependencies: ["AudioCore", "DSP", .product(name: "RealModule", package: "swift-numerics")]),
+        // The file-level library (product LTXAudio): master a file into a file, analyze a file.
+        .target(name: "AudioFileMastering", dependencies: ["AudioCore", "DSP", "AudioIO", "Mastering"]),
         // The fal.ai queue client: HTTP, JSON, retries, downloads; no audio.
         .target(
             name: "FalClient",
@@ -62,7 +67,7 @@ let package = Package(
         // Command logic shared by the executable and its tests.
         .target(
             name: "LTXAudioApp",
-            dependencies: ["AudioCore", "DSP", "AudioIO", "Mastering", "FalClient"]),
+            dependencies: ["AudioCore", "DSP", "AudioIO", "Mastering", "AudioFileMastering", "FalClient"]),
         .executableTarget(
             name: "ltx-audio",
             dependencies: [

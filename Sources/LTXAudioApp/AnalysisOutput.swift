@@ -1,11 +1,12 @@
+import AudioFileMastering
 import AudioCore
 import DSP
 import Foundation
 
 /// The two renderings of `ltx-audio analyze`: a table for people and JSON for programs.
-public enum AnalysisOutput {
+package enum AnalysisOutput {
     /// The JSON keys, in order, of a measured file.
-    public static let keys = ["path", "integrated_lufs", "loudness_range_lu", "true_peak_dbtp",
+    package static let keys = ["path", "integrated_lufs", "loudness_range_lu", "true_peak_dbtp",
                               "sample_peak_dbfs", "duration_s", "sample_rate", "channels"]
 
     /// One JSON array with one object per input, in order, and a final newline.
@@ -13,7 +14,7 @@ public enum AnalysisOutput {
     /// Measured files have exactly `keys`; "no value" (minus infinity, e.g. the loudness of
     /// silence) is `null`, so the document never holds NaN or Infinity. Failed files are
     /// `{"path": ..., "error": ...}`.
-    public static func json(_ results: [AnalysisResult]) -> String {
+    package static func json(_ results: [AnalysisResult]) -> String {
         var out = "[\n"
         for (i, result) in results.enumerated() {
             out += "  {"
@@ -40,7 +41,7 @@ public enum AnalysisOutput {
     }
 
     /// A finite number with `decimals` places (trailing zeros trimmed), or `null`.
-    public static func jsonNumber(_ v: Double, decimals: Int) -> String {
+    package static func jsonNumber(_ v: Double, decimals: Int) -> String {
         guard v.isFinite else { return "null" }
         var s = String(format: "%.\(decimals)f", v)
         if s.contains(".") {
@@ -52,7 +53,7 @@ public enum AnalysisOutput {
     }
 
     /// A JSON string literal (RFC 8259 escaping).
-    public static func jsonString(_ s: String) -> String {
+    package static func jsonString(_ s: String) -> String {
         var out = "\""
         for u in s.unicodeScalars {
             switch u {
@@ -69,7 +70,7 @@ public enum AnalysisOutput {
     }
 
     /// A table of the measured files (failed ones are reported on stderr, not here).
-    public static func table(_ analyses: [FileAnalysis]) -> String {
+    package static func table(_ analyses: [FileAnalysis]) -> String {
         let header = ["File", "Integrated", "LRA", "True peak", "Sample peak", "Duration", "Rate", "Ch"]
         var rows = [header]
         for a in analyses {

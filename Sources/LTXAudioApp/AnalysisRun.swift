@@ -1,20 +1,21 @@
+import AudioFileMastering
 import AudioCore
 import AudioIO
 import DSP
 import Foundation
 
 /// `ltx-audio analyze`: measure files, print a table or JSON, optionally draw plots.
-public struct AnalyzeRun {
-    public var inputs: [String]
-    public var json: Bool
+package struct AnalyzeRun {
+    package var inputs: [String]
+    package var json: Bool
     /// Where to write the SVG plot (see `plotPaths(for:plot:)` for several inputs), or nil.
-    public var plot: String?
+    package var plot: String?
     /// The loudness target drawn on plots, LUFS.
-    public var targetLUFS: Double
+    package var targetLUFS: Double
     /// Replace existing plot files (never an input).
-    public var overwrite: Bool
+    package var overwrite: Bool
 
-    public init(inputs: [String], json: Bool, plot: String?, targetLUFS: Double, overwrite: Bool = false) {
+    package init(inputs: [String], json: Bool, plot: String?, targetLUFS: Double, overwrite: Bool = false) {
         self.inputs = inputs
         self.json = json
         self.plot = plot
@@ -25,7 +26,7 @@ public struct AnalyzeRun {
     /// The plot file for each input: `plot` itself for one input; with several,
     /// `DIR/NAME.svg` becomes `DIR/NAME-<input file name without extension>.svg`, with `-2`,
     /// `-3`, ... appended when two inputs share a name (`a/take.wav` and `b/take.flac`).
-    public static func plotPaths(for inputs: [String], plot: String) -> [String] {
+    package static func plotPaths(for inputs: [String], plot: String) -> [String] {
         guard inputs.count > 1 else { return inputs.map { _ in plot } }
         let ns = plot as NSString
         let ext = ns.pathExtension.isEmpty ? "svg" : ns.pathExtension
@@ -47,7 +48,7 @@ public struct AnalyzeRun {
     ///   - standardError: receives one line per failed input (and per plot that could not be written).
     /// - Returns: `ExitStatus.success`, or `ExitStatus.inputFailed` when any input failed
     ///   (the others are still measured and printed).
-    public func run(standardOutput: (String) -> Void = { FileHandle.standardOutput.write(Data($0.utf8)) },
+    package func run(standardOutput: (String) -> Void = { FileHandle.standardOutput.write(Data($0.utf8)) },
                     standardError: (String) -> Void = { FileHandle.standardError.write(Data($0.utf8)) }) -> Int32 {
         var measures: LoudnessMeter.Measures = [.integrated, .loudnessRange, .truePeak, .samplePeak]
         if plot != nil { measures.insert(.history) }
@@ -57,7 +58,7 @@ public struct AnalyzeRun {
         var results: [AnalysisResult] = []
         var failed = false
         for (i, path) in inputs.enumerated() {
-            var result = Analysis.result(path: path, measures: measures)
+            var result = AnalysisResult.of(path: path, measures: measures)
             if case .measured(let analysis) = result, let plotFiles {
                 let plotFile = plotFiles[i]
                 if let k = absoluteInputs.firstIndex(of: InputDiscovery.absolute(plotFile)) {

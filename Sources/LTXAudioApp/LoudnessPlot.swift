@@ -1,3 +1,4 @@
+import AudioFileMastering
 import AudioCore
 import DSP
 import Foundation
@@ -5,15 +6,15 @@ import Foundation
 /// An SVG picture of one analysed file: the waveform envelope with its true-peak overs above,
 /// momentary and short-term loudness over time below, with the integrated loudness and the
 /// target as horizontal lines.
-public enum LoudnessPlot {
+package enum LoudnessPlot {
     /// A true peak above this (dBTP) is an over, marked in red: the signal would clip a DAC.
-    public static let overThreshold = 0.0
+    package static let overThreshold = 0.0
 
     /// The SVG document for `analysis`, which must have been measured with `.history`.
     /// - Parameters:
     ///   - analysis: the file's figures.
     ///   - targetLUFS: the loudness target drawn as a dashed line.
-    public static func svg(for analysis: FileAnalysis, targetLUFS: Double) -> String {
+    package static func svg(for analysis: FileAnalysis, targetLUFS: Double) -> String {
         let r = analysis.report
         let width = 960.0, left = 64.0, right = 24.0
         let plotW = width - left - right

@@ -1,20 +1,20 @@
 /// The tool's name and version, recorded in every output's `software` tag.
-public enum LTXAudioVersion {
-    public static let name = "ltx-audio"
-    public static let version = "0.1.0"
+package enum LTXAudioVersion {
+    package static let name = "ltx-audio"
+    package static let version = "0.1.0"
     /// "ltx-audio 0.1.0".
-    public static var software: String { "\(name) \(version)" }
+    package static var software: String { "\(name) \(version)" }
 }
 
 /// Exit statuses of the `ltx-audio` commands (also listed in the README).
-public enum ExitStatus {
+package enum ExitStatus {
     /// Everything asked for was done (skipped existing outputs included).
-    public static let success: Int32 = 0
+    package static let success: Int32 = 0
     /// At least one input failed; the others were still processed.
-    public static let inputFailed: Int32 = 1
+    package static let inputFailed: Int32 = 1
     /// Every input was processed, but at least one output is out of tolerance (loudness more
     /// than 0.1 LU off a reachable target, or a true peak over the ceiling).
-    public static let outOfTolerance: Int32 = 2
+    package static let outOfTolerance: Int32 = 2
     /// Usage errors are reported by the argument parser with its own status, 64 (EX_USAGE).
-    public static let usage: Int32 = 64
+    package static let usage: Int32 = 64
 }

@@ -5,12 +5,48 @@ import AudioCore
 /// The pipeline owns one output block per stage, allocated in `run` before the first read,
 /// so memory depends on the block size and the stages, never on the stream's length.
 /// Stages that need the whole signal (loudness normalisation) are run in two passes by the
-/// caller: first into a meter (a sink), then, after `rewind()`, through the processing stages.
+/// caller: first through a ``TapStage`` feeding a meter, then, after `rewind()`, through the
+/// processing stages.
+///
+/// A stage added with ``append(_:)`` gives back a ``StageHandle``; after a run,
+/// `pipeline[handle]` is that stage, with its type, as the run left it (a meter's figures, the
+/// limiter's largest gain reduction):
+///
+/// ```swift
+/// var pipeline = Pipeline()
+/// pipeline.append(GainStage(Decibels(6)))
+/// let limiter = pipeline.append(TruePeakLimiter(ceiling: Decibels(-1)))
+/// let meter = pipeline.append(MeterStage(format: format, measures: [.integrated]))
+/// _ = try pipeline.run(from: &source, to: &sink)
+/// let loudness = pipeline[meter].report.integrated
+/// let reduction = pipeline[limiter].minimumGain
+/// ```
 public struct Pipeline {
     /// The stages, in processing order. Any order the caller likes is valid.
-    public var stages: [any AudioStage]
+    public private(set) var stages: [any AudioStage]
 
+    /// A pipeline of `stages`, in processing order.
     public init(_ stages: [any AudioStage] = []) { self.stages = stages }
+
+    /// Adds `stage` at the end of the chain.
+    /// - Returns: the handle to read the stage back, typed, after a run.
+    @discardableResult
+    public mutating func append<S: AudioStage>(_ stage: S) -> StageHandle<S> {
+        stages.append(stage)
+        return StageHandle(index: stages.count - 1)
+    }
+
+    /// Adds `stages` at the end of the chain (their results are not read back).
+    public mutating func append(contentsOf stages: [any AudioStage]) {
+        self.stages.append(contentsOf: stages)
+    }
+
+    /// The stage a handle names, with its type, in the state the last run left it.
+    public subscript<S: AudioStage>(handle: StageHandle<S>) -> S {
+        // The handle was made by `append` for a stage of type S at this index, and stages are
+        // never removed or replaced, so the cast cannot fail.
+        stages[handle.index] as! S
+    }
 
     /// What a run did.
     public struct Statistics: Sendable, Hashable {
@@ -94,4 +130,10 @@ public struct Pipeline {
             try sink.write(current)
         }
     }
+}
+
+/// Names a stage added to a ``Pipeline`` with ``Pipeline/append(_:)``, with its type, so its
+/// results come back typed (`pipeline[handle]`).
+public struct StageHandle<Stage: AudioStage>: Sendable, Hashable {
+    let index: Int
 }

@@ -13,7 +13,7 @@ enum GenerationMastering {
             settings.tags[.title] = values["title"]
             settings.tags[.comment] = values["comment"]
             settings.tags[.software] = values["software"]
-            let report = MasterService.master(input: original, output: output, settings: settings)
+            let report = FileMasteringRun.master(input: original, output: output, settings: settings)
             switch report.status {
             case .mastered:
                 return MasterOutcome(

@@ -46,7 +46,7 @@ struct Master: ParsableCommand {
     func run() throws {
         var settings = try mastering.settings()
         settings.dryRun = dryRun
-        let run = MasterRun(inputs: inputs, output: output, settings: settings, jobs: jobs, json: json)
+        let run = MasterCommand(inputs: inputs, output: output, settings: settings, jobs: jobs, json: json)
         let status: Int32
         do {
             status = try run.run()

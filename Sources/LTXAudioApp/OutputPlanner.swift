@@ -1,33 +1,17 @@
 import AudioCore
+import AudioFileMastering
 import AudioIO
 import Foundation
 import Mastering
 
-/// One planned unit of work: an input, its output path and encoding, or why it cannot run.
-public struct MasterJob: Sendable {
-    public var input: InputFile
-    public var output: String?
-    public var encoding: OutputEncoding?
-    /// Set when planning already decided the outcome (unreadable input, name clash, exists).
-    public var decided: MasterFileReport?
-}
-
-/// Plans and runs mastering: decode, resample, encode, atomically.
-public enum MasterService {
-    /// Masters one file to an explicit output path (the output's extension or
-    /// `settings.container` picks the format). Used by `generate` after downloading.
-    public static func master(input: String, output: String, settings: MasterSettings) -> MasterFileReport {
-        let jobs = plan([InputFile(path: input, relativePath: (input as NSString).lastPathComponent)],
-                        output: output, outputIsFile: true, settings: settings)
-        if !settings.dryRun { removeStaleTemporaryFiles(for: jobs) }
-        return run(jobs[0], settings: settings)
-    }
-
+/// Output planning for `master` (and `generate`): which file each input writes, in which
+/// encoding, and which inputs cannot run at all (unreadable, name clashes, existing outputs).
+package enum OutputPlanner {
     /// Decides each input's output path and encoding, in order. The second of two inputs that
     /// would write the same output fails; an existing output is skipped unless `overwrite`.
     /// - Parameters:
     ///   - output: a file path when `outputIsFile`, else the output folder (mirrors `relativePath`).
-    public static func plan(_ inputs: [InputFile], output: String, outputIsFile: Bool,
+    package static func plan(_ inputs: [InputFile], output: String, outputIsFile: Bool,
                             settings: MasterSettings) -> [MasterJob] {
         var claimed: [String: String] = [:]  // absolute output -> input that claimed it
         var jobs: [MasterJob] = []
@@ -41,6 +25,10 @@ public enum MasterService {
                 let explicit = outputIsFile ? try containerOf(output: output, settings: settings) : settings.container
                 let encoding = try chooseEncoding(info: info, outputRate: rate, explicit: explicit,
                                                   bitDepth: settings.bitDepth, path: outputIsFile ? output : input.path)
+                guard rate * info.format.channelCount <= SoundFileReader.maxSamplesPerSecond else {
+                    throw AudioIOError(.unsupportedOutput, path: input.path,
+                        "\(info.format.channelCount) channels at \(rate) Hz would exceed the \(SoundFileReader.maxSamplesPerSecond) samples per second this tool handles; choose a lower --sample-rate")
+                }
                 let target = outputIsFile ? output : outputPath(for: input, in: output, container: encoding.container)
                 job.output = target
                 job.encoding = encoding
@@ -67,34 +55,14 @@ public enum MasterService {
 
     /// Removes temporary files that a killed earlier run left in the folders these jobs write
     /// to (see `SoundFileWriter.removeStaleTemporaryFiles`), with a note on stderr for each folder.
-    public static func removeStaleTemporaryFiles(for jobs: [MasterJob]) {
+    package static func removeStaleTemporaryFiles(for jobs: [MasterJob]) {
         let folders = Set(jobs.compactMap { $0.output.map { ($0 as NSString).deletingLastPathComponent } })
         for folder in folders.sorted() {
             let removed = SoundFileWriter.removeStaleTemporaryFiles(in: folder.isEmpty ? "." : folder)
             if !removed.isEmpty {
-                Output.note("note: removed \(removed.count) temporary file\(removed.count == 1 ? "" : "s") left in \(folder.isEmpty ? "." : folder) by an interrupted run")
+                Console.note("note: removed \(removed.count) temporary file\(removed.count == 1 ? "" : "s") left in \(folder.isEmpty ? "." : folder) by an interrupted run")
             }
         }
-    }
-
-    /// Runs one planned job (or returns its decided outcome).
-    public static func run(_ job: MasterJob, settings: MasterSettings) -> MasterFileReport {
-        if let decided = job.decided { return decided }
-        guard let output = job.output, let encoding = job.encoding else {
-            return failure(job.input, job.output, "nothing planned (internal error)")
-        }
-        let start = DispatchTime.now()
-        var report: MasterFileReport
-        do {
-            report = try MasteringRun(input: job.input.path, output: output, encoding: encoding, settings: settings).run()
-        } catch let error as AudioIOError where error.code == .outputExists {
-            report = MasterFileReport(path: job.input.path, output: output, status: .skipped)
-            report.note = "\(output) exists; pass --overwrite to replace it"
-        } catch {
-            report = failure(job.input, output, describe(error, input: job.input.path))
-        }
-        report.elapsedSeconds = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
-        return report
     }
 
     /// The container an explicit output file asks for: its extension, which `--format` must match.
@@ -131,9 +99,7 @@ public enum MasterService {
         }
         var depth = bitDepth
         if explicit == nil && container.isLossy { depth = nil }  // a batch's lossy inputs stay lossy
-        if depth == nil && !container.isLossy {
-            depth = container == info.container && info.bitDepth.map(container.allowedBitDepths.contains) == true ? info.bitDepth : 24
-        }
+        if depth == nil { depth = AudioFileMasterer.defaultBitDepth(container, input: info) }
         let encoding = try OutputEncoding(container: container, bitDepth: depth, path: path)
         try encoding.check(limits, path: path)
         return encoding

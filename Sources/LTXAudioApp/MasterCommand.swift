@@ -2,14 +2,14 @@ import AudioIO
 import Foundation
 
 /// The `master` command without the argument parsing: discover, plan, run, report.
-public struct MasterRun {
-    public var inputs: [String]
-    public var output: String
-    public var settings: MasterSettings
-    public var jobs: Int
-    public var json: Bool
+package struct MasterCommand {
+    package var inputs: [String]
+    package var output: String
+    package var settings: MasterSettings
+    package var jobs: Int
+    package var json: Bool
 
-    public init(inputs: [String], output: String, settings: MasterSettings, jobs: Int, json: Bool) {
+    package init(inputs: [String], output: String, settings: MasterSettings, jobs: Int, json: Bool) {
         self.inputs = inputs
         self.output = output
         self.settings = settings
@@ -20,7 +20,7 @@ public struct MasterRun {
     /// Whether `output` names one file (one input file and an output with an extension that is
     /// not an existing folder) or a folder.
     /// - Throws: a message when several inputs are given with an output that looks like a file.
-    public static func outputIsFile(inputs: [String], output: String) throws -> Bool {
+    package static func outputIsFile(inputs: [String], output: String) throws -> Bool {
         var isDir: ObjCBool = false
         if output.hasSuffix("/") || (FileManager.default.fileExists(atPath: output, isDirectory: &isDir) && isDir.boolValue) {
             return false
@@ -38,9 +38,9 @@ public struct MasterRun {
     /// Runs the batch and prints results: a line per file and a summary (or one JSON document)
     /// on stdout, each failure on stderr.
     /// - Returns: the exit status (`ExitStatus`).
-    public func run() throws -> Int32 {
+    package func run() throws -> Int32 {
         let started = Date()
-        let isFile = try MasterRun.outputIsFile(inputs: inputs, output: output)
+        let isFile = try MasterCommand.outputIsFile(inputs: inputs, output: output)
         let discovery = InputDiscovery(excluding: isFile ? nil : output)
         if let excluded = discovery.excludedFolder {
             // The output folder is skipped while walking (so outputs are never picked up);
@@ -55,13 +55,13 @@ public struct MasterRun {
         }
         let (files, problems) = discovery.discover(inputs)
         if files.isEmpty && problems.isEmpty {
-            Output.error("no audio files found in \(inputs.joined(separator: ", "))")
+            Console.error("no audio files found in \(inputs.joined(separator: ", "))")
         }
         var tuned = self.settings
         tuned.parallelChannels = files.count < 2 || self.jobs < 2
         let settings = tuned
-        let jobs = MasterService.plan(files, output: output, outputIsFile: isFile, settings: settings)
-        if !settings.dryRun { MasterService.removeStaleTemporaryFiles(for: jobs) }
+        let jobs = OutputPlanner.plan(files, output: output, outputIsFile: isFile, settings: settings)
+        if !settings.dryRun { OutputPlanner.removeStaleTemporaryFiles(for: jobs) }
         // Inputs that could not even be listed or named come first, as failures like any other,
         // so `--json` describes them too.
         let problemReports = problems.map { p -> MasterFileReport in
@@ -70,11 +70,11 @@ public struct MasterRun {
             return r
         }
         let reports = problemReports + BatchRunner(jobs: jobs.isEmpty ? 1 : self.jobs).run(
-            jobs, label: { $0.input.relativePath }, work: { MasterService.run($0, settings: settings) })
+            jobs, label: { $0.input.relativePath }, work: { FileMasteringRun.run($0, settings: settings) })
 
-        for r in reports where r.status == .failed { Output.error(r.error ?? "\(r.path): failed") }
+        for r in reports where r.status == .failed { Console.error(r.error ?? "\(r.path): failed") }
         for r in reports {
-            for w in r.warnings { Output.note("warning: \(r.path): \(w)") }
+            for w in r.warnings { Console.note("warning: \(r.path): \(w)") }
         }
         let outOfTolerance = reports.filter { $0.withinTolerance == false }.count
         let mastered = reports.filter { $0.status == .mastered }.count
@@ -86,20 +86,20 @@ public struct MasterRun {
                 mastered: mastered, skipped: skipped, failed: failed,
                 planned: reports.filter { $0.status == .planned }.count, outOfTolerance: outOfTolerance,
                 elapsedSeconds: (elapsed * 1000).rounded() / 1000))
-            Output.json(doc)
+            Console.json(doc)
         } else {
-            for r in reports where r.status != .failed { Output.line(MasterRun.describe(r)) }
-            let table = MasterRun.table(reports)
+            for r in reports where r.status != .failed { Console.line(MasterCommand.describe(r)) }
+            let table = MasterCommand.table(reports)
             if !table.isEmpty {
-                Output.line("")
-                for row in table.split(separator: "\n") { Output.line(String(row)) }
-                Output.line("(I: integrated LUFS, TP: true peak dBTP, LRA: loudness range LU, gain and limiter reduction in dB; ok* = written at its level, target unreachable)")
+                Console.line("")
+                for row in table.split(separator: "\n") { Console.line(String(row)) }
+                Console.line("(I: integrated LUFS, TP: true peak dBTP, LRA: loudness range LU, gain and limiter reduction in dB; ok* = written at its level, target unreachable)")
             }
             let destination = isFile ? output : (output.hasSuffix("/") ? output : output + "/")
             if settings.dryRun {
-                Output.line("dry run: \(reports.filter { $0.status == .planned }.count) planned, \(skipped) skipped, \(failed) failed; nothing written")
+                Console.line("dry run: \(reports.filter { $0.status == .planned }.count) planned, \(skipped) skipped, \(failed) failed; nothing written")
             } else {
-                Output.line("\(mastered) mastered, \(skipped) skipped, \(failed) failed\(outOfTolerance > 0 ? ", \(outOfTolerance) out of tolerance" : "") in \(String(format: "%.2f", elapsed)) s; outputs in \(destination)")
+                Console.line("\(mastered) mastered, \(skipped) skipped, \(failed) failed\(outOfTolerance > 0 ? ", \(outOfTolerance) out of tolerance" : "") in \(String(format: "%.2f", elapsed)) s; outputs in \(destination)")
             }
         }
         if failed > 0 || (files.isEmpty && problems.isEmpty) { return ExitStatus.inputFailed }
@@ -150,63 +150,5 @@ public struct MasterRun {
                        : String(repeating: " ", count: widths[c] - cell.count) + cell
             }.joined(separator: "  ")
         }.joined(separator: "\n")
-    }
-}
-
-/// The `--json` document of `master`.
-public struct MasterDocument: Codable, Sendable {
-    public struct Summary: Codable, Sendable {
-        public var mastered: Int
-        public var skipped: Int
-        public var failed: Int
-        public var planned = 0
-        public var outOfTolerance = 0
-        public var elapsedSeconds: Double
-        enum CodingKeys: String, CodingKey {
-            case mastered, skipped, failed, planned
-            case outOfTolerance = "out_of_tolerance"
-            case elapsedSeconds = "elapsed_s"
-        }
-    }
-    public var version = LTXAudioVersion.software
-    public var files: [MasterFileReport]
-    public var summary: Summary
-}
-
-/// A command-line usage problem found after parsing (printed, exit status 64).
-public struct UsageError: Error, CustomStringConvertible {
-    public var description: String
-    public init(_ description: String) { self.description = description }
-}
-
-/// Writing to stdout and stderr, sanitised for terminals.
-public enum Output {
-    private static let lock = NSLock()
-
-    /// A line on stdout.
-    public static func line(_ text: String) {
-        lock.lock(); defer { lock.unlock() }
-        FileHandle.standardOutput.write(Data((Terminal.sanitize(text) + "\n").utf8))
-    }
-
-    /// "error: ..." on stderr.
-    public static func error(_ text: String) {
-        lock.lock(); defer { lock.unlock() }
-        FileHandle.standardError.write(Data(("error: " + Terminal.sanitize(text) + "\n").utf8))
-    }
-
-    /// "warning: ..." or a note on stderr.
-    public static func note(_ text: String) {
-        lock.lock(); defer { lock.unlock() }
-        FileHandle.standardError.write(Data((Terminal.sanitize(text) + "\n").utf8))
-    }
-
-    /// A value as pretty, key-sorted JSON on stdout.
-    public static func json<T: Encodable>(_ value: T) {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        let data = (try? encoder.encode(value)) ?? Data("{}".utf8)
-        lock.lock(); defer { lock.unlock() }
-        FileHandle.standardOutput.write(data + Data("\n".utf8))
     }
 }

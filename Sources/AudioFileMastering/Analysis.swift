@@ -5,7 +5,7 @@ import Foundation
 
 /// One file, decoded and measured.
 public struct FileAnalysis: Sendable {
-    /// The path as given on the command line.
+    /// The path as given.
     public var path: String
     /// What the decoder says about the file.
     public var info: SoundFileInfo
@@ -14,20 +14,6 @@ public struct FileAnalysis: Sendable {
 
     /// Seconds actually decoded (the header's frame count is only an estimate for MP3).
     public var duration: Double { report.duration }
-}
-
-/// The outcome for one input of `ltx-audio analyze`: figures, or why there are none.
-public enum AnalysisResult: Sendable {
-    case measured(FileAnalysis)
-    /// `message` is one line, "PATH: reason" (the decoder's error description).
-    case failed(path: String, message: String)
-
-    public var path: String {
-        switch self {
-        case .measured(let a): return a.path
-        case .failed(let path, _): return path
-        }
-    }
 }
 
 /// Decoding and measuring a file block by block; memory stays flat whatever the length.
@@ -73,16 +59,5 @@ public enum Analysis {
                 "contains \(nonFinite) non-finite sample\(nonFinite == 1 ? "" : "s") (NaN or infinity), the first at frame \(frame) (\(String(format: "%.3f", reader.info.format.seconds(frames: frame))) s); its loudness cannot be measured")
         }
         return FileAnalysis(path: path, info: reader.info, report: meter.report())
-    }
-
-    /// Like `analyze(path:measures:)`, but failures become `.failed` with a one-line message.
-    public static func result(path: String, measures: LoudnessMeter.Measures = .all) -> AnalysisResult {
-        do {
-            return .measured(try analyze(path: path, measures: measures))
-        } catch let error as AudioIOError {
-            return .failed(path: path, message: error.description)
-        } catch {
-            return .failed(path: path, message: "\(path): \(error)")
-        }
     }
 }

@@ -1,0 +1,144 @@
+import AudioCore
+import AudioIO
+import DSP
+import Foundation
+import Mastering
+
+/// Masters a file into a file, in one call: decode (libsndfile), the ``Mastering/Masterer``'s
+/// chain (trim, resample with libsamplerate, normalise under a true-peak limiter, dither),
+/// encode to a temporary file beside the output, verify it by decoding it again, move it into
+/// place.
+///
+/// ```swift
+/// import LTXAudio   // the product; its modules are AudioFileMastering, Mastering, AudioIO, ...
+///
+/// var masterer = AudioFileMasterer()
+/// masterer.settings.target = Preset.podcast.target      // -16 LUFS, -1 dBTP
+/// masterer.settings.sampleRate = 48_000
+/// let report = try masterer.master("take.wav", to: "take.flac")
+/// print(report.mastering.after.integrated)             // about -16 LUFS
+/// ```
+///
+/// Memory stays flat whatever the length: the intermediate signal is spilled to an unlinked
+/// temporary file. The input is never modified; the output appears only when complete and
+/// verified; an existing output is refused unless ``overwrite``.
+///
+/// It does not walk folders, plan names for batches, run files in parallel or print: the
+/// command-line tool does that around it.
+public struct AudioFileMasterer: Sendable {
+    /// The target, trimming, delivered rate (nil: the input's). `ditherBitDepth` is set from
+    /// the output encoding (see ``dither``).
+    public var settings = MasteringSettings()
+    /// TPDF dither when writing 16-bit PCM.
+    public var dither = true
+    /// The libsamplerate converter used when the rate changes.
+    public var quality: ResamplerQuality = .best
+    /// Convert a file's channels on separate threads (less wall time for one file, more CPU).
+    public var parallelChannels = false
+    /// Replace an existing output.
+    public var overwrite = false
+    /// Tags written on top of those carried over from the input.
+    public var tags: [SoundTag: String] = [:]
+    /// Where the intermediate signal is spilled (default `$TMPDIR`, else /tmp).
+    public var spillFolder: String?
+
+    public init() {}
+
+    /// Masters `input` into `output`.
+    /// - Parameters:
+    ///   - input: any file libsndfile decodes.
+    ///   - output: the file to write; its folder is created when missing.
+    ///   - encoding: container and bit depth; nil: from `output`'s extension, with the input's
+    ///     bit depth when the container is the input's own, else 24 bits.
+    /// - Returns: the figures before and after and what was done.
+    /// - Throws: `AudioIOError` naming the file: unreadable or malformed input (NaN or
+    ///   infinite samples included), an impossible output format, an existing output, a
+    ///   failed write.
+    public func master(_ input: String, to output: String, encoding: OutputEncoding? = nil) throws -> FileMasteringReport {
+        let reader = try SoundFileReader(path: input)
+        defer { reader.close() }
+        let encoding = try encoding ?? Self.encoding(for: output, input: reader.info)
+        try checkThroughput(reader.info, path: input)
+        var fileTags = reader.info.tags
+        for (k, v) in tags { fileTags[k] = v }
+        let destination = SoundFileDestination(path: output, encoding: encoding, tags: fileTags, overwrite: overwrite)
+        var source = reader
+        let report: MasteringReport
+        do {
+            report = try engine(for: encoding).master(&source, into: destination)
+        } catch let error as MasteringError {
+            throw describe(error, input: input, format: reader.info.format)
+        }
+        try destination.commit()
+        return FileMasteringReport(input: input, output: output, inputInfo: reader.info, encoding: encoding, mastering: report)
+    }
+
+    /// Measures `input` and says what ``master(_:to:encoding:)`` would do; writes nothing.
+    /// - Throws: as ``master(_:to:encoding:)``, except for output problems found only by writing.
+    public func plan(_ input: String, to output: String, encoding: OutputEncoding? = nil) throws -> FileMasteringPlan {
+        let reader = try SoundFileReader(path: input)
+        defer { reader.close() }
+        let encoding = try encoding ?? Self.encoding(for: output, input: reader.info)
+        try checkThroughput(reader.info, path: input)
+        var source = reader
+        do {
+            let plan = try engine(for: encoding).plan(&source)
+            return FileMasteringPlan(input: input, output: output, inputInfo: reader.info, encoding: encoding, mastering: plan)
+        } catch let error as MasteringError {
+            throw describe(error, input: input, format: reader.info.format)
+        }
+    }
+
+    /// The engine for one output: libsamplerate for rate changes, a spill file between passes,
+    /// dither for 16-bit PCM.
+    func engine(for encoding: OutputEncoding) -> Masterer {
+        var settings = self.settings
+        settings.ditherBitDepth = dither && encoding.bitDepth == 16 ? 16 : nil
+        let (quality, parallel, folder) = (self.quality, self.parallelChannels, self.spillFolder)
+        return Masterer(
+            settings: settings,
+            resampler: { _, rate in Resampler(to: rate, quality: quality, parallelChannels: parallel) },
+            store: { try SpillFile(format: $0, folder: folder) })
+    }
+
+    /// Refuses outputs beyond what the tool handles (channels × rate).
+    func checkThroughput(_ info: SoundFileInfo, path: String) throws {
+        let rate = settings.sampleRate ?? info.format.sampleRate
+        guard rate * info.format.channelCount <= SoundFileReader.maxSamplesPerSecond else {
+            throw AudioIOError(.unsupportedOutput, path: path,
+                "\(info.format.channelCount) channels at \(rate) Hz would exceed the \(SoundFileReader.maxSamplesPerSecond) samples per second this tool handles")
+        }
+    }
+
+    func describe(_ error: MasteringError, input: String, format: AudioFormat) -> AudioIOError {
+        switch error.code {
+        case .nonFiniteSamples:
+            let seconds = String(format: "%.3f", format.seconds(frames: error.firstFrame))
+            return AudioIOError(.malformed, path: input,
+                "\(error.description) (\(seconds) s); refusing to master it, so none reaches an output")
+        case .noResampler:
+            return AudioIOError(.resampleFailed, path: input, error.description)
+        }
+    }
+
+    /// The encoding for `output` when none is given: the container from its extension; the
+    /// input's bit depth when that container is the input's own and can hold it, else 24 bits
+    /// (lossless containers).
+    /// - Throws: `.unsupportedOutput` for an unknown or missing extension.
+    public static func encoding(for output: String, input: SoundFileInfo) throws -> OutputEncoding {
+        let ext = (output as NSString).pathExtension
+        guard let container = Container(fileExtension: ext) else {
+            throw AudioIOError(.unsupportedOutput, path: output,
+                ext.isEmpty ? "has no extension to pick a format from" : "unknown output format .\(ext)")
+        }
+        return try OutputEncoding(container: container, bitDepth: defaultBitDepth(container, input: input), path: output)
+    }
+
+    /// The input's bit depth when `container` is the input's own and allows it, else 24; nil
+    /// for lossy containers.
+    public static func defaultBitDepth(_ container: Container, input: SoundFileInfo) -> Int? {
+        guard !container.isLossy else { return nil }
+        if container == input.container, let depth = input.bitDepth, container.allowedBitDepths.contains(depth) { return depth }
+        return 24
+    }
+}

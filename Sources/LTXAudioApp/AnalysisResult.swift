@@ -1,0 +1,30 @@
+import AudioFileMastering
+import AudioIO
+import DSP
+
+/// The outcome for one input of `ltx-audio analyze`: figures, or why there are none.
+package enum AnalysisResult: Sendable {
+    case measured(FileAnalysis)
+    /// `message` is one line, "PATH: reason" (the decoder's error description).
+    case failed(path: String, message: String)
+
+    package var path: String {
+        switch self {
+        case .measured(let a): return a.path
+        case .failed(let path, _): return path
+        }
+    }
+}
+
+extension AnalysisResult {
+    /// `Analysis.analyze(path:measures:)`, but failures become `.failed` with a one-line message.
+    package static func of(path: String, measures: LoudnessMeter.Measures = .all) -> AnalysisResult {
+        do {
+            return .measured(try Analysis.analyze(path: path, measures: measures))
+        } catch let error as AudioIOError {
+            return .failed(path: path, message: error.description)
+        } catch {
+            return .failed(path: path, message: "\(path): \(error)")
+        }
+    }
+}

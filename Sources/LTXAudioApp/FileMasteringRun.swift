@@ -1,0 +1,127 @@
+import AudioCore
+import AudioFileMastering
+import AudioIO
+import DSP
+import Foundation
+import Mastering
+
+/// The mastering of one planned file: the library's `AudioFileMasterer` with the command's
+/// settings, its figures turned into the report that `master` prints and `--json` carries.
+package struct FileMasteringRun {
+    let input: String
+    let output: String
+    let encoding: OutputEncoding
+    let settings: MasterSettings
+
+    /// The file-level engine for these settings.
+    var masterer: AudioFileMasterer {
+        var m = AudioFileMasterer()
+        m.settings = MasteringSettings(target: settings.target, trim: settings.trim, sampleRate: settings.sampleRate)
+        m.settings.blockSize = settings.blockSize
+        m.dither = settings.dither
+        m.quality = settings.quality
+        m.parallelChannels = settings.parallelChannels
+        m.overwrite = settings.overwrite
+        m.tags = [.software: LTXAudioVersion.software].merging(settings.tags) { _, new in new }
+        return m
+    }
+
+    /// Masters (or, for a dry run, plans) the file.
+    /// - Throws: `AudioIOError` naming the file.
+    func run() throws -> MasterFileReport {
+        var report = MasterFileReport(path: input, output: output, status: .mastered)
+        report.preset = settings.presetName
+        report.targetLUFS = settings.target?.integrated.value
+        report.ceilingDBTP = settings.target?.truePeakCeiling.value
+        report.outputFormat = encoding.description
+        if settings.dryRun {
+            let plan = try masterer.plan(input, to: output, encoding: encoding)
+            describeInput(plan.inputInfo, into: &report)
+            let m = plan.mastering
+            report.status = .planned
+            report.before = LoudnessFigures(m.before)
+            report.inputDurationSeconds = m.inputFormat.seconds(frames: m.inputFrames)
+            report.outputSampleRate = m.outputFormat.sampleRate
+            report.outputDurationSeconds = m.outputFormat.seconds(frames: m.expectedOutputFrames)
+            report.gainDB = m.gain.map(Self.rounded)
+            if m.limiterWouldAct, let peak = m.peakBeforeLimiting {
+                report.note = String(format: "the limiter would act: peaks would reach %+.1f dBTP before limiting", peak.value)
+            }
+            report.warnings = m.warnings.map(Self.describe)
+            return report
+        }
+        let done = try masterer.master(input, to: output, encoding: encoding)
+        describeInput(done.inputInfo, into: &report)
+        let m = done.mastering
+        report.before = LoudnessFigures(m.before)
+        report.after = LoudnessFigures(m.after)
+        report.inputDurationSeconds = m.inputFormat.seconds(frames: m.inputFrames)
+        report.outputSampleRate = m.outputFormat.sampleRate
+        report.outputDurationSeconds = m.outputFormat.seconds(frames: m.outputFrames)
+        report.passes = m.passes
+        report.gainDB = m.gain.map(Self.rounded)
+        report.limiterReductionDB = m.limiterReduction.map(Self.rounded)
+        report.withinTolerance = m.withinTolerance
+        report.targetReached = m.targetReached
+        report.warnings = m.warnings.map(Self.describe)
+        return report
+    }
+
+    private func describeInput(_ info: SoundFileInfo, into report: inout MasterFileReport) {
+        report.inputSampleRate = info.format.sampleRate
+        report.inputChannels = info.format.channelCount
+        report.inputFormat = "\(info.containerName) \(info.encodingName)"
+    }
+
+    static func rounded(_ d: Decibels) -> Double { (d.value * 100).rounded() / 100 }
+
+    /// A warning in the words `master` prints (naming the options that change it).
+    static func describe(_ warning: MasteringWarning) -> String {
+        switch warning {
+        case .nothingToTrim(let threshold):
+            return "everything is below the trim threshold (\(threshold)); nothing was trimmed"
+        case .loudnessUnmeasurable:
+            return "loudness cannot be measured (silence, or shorter than one 400 ms block); left at its level"
+        case .gainCapped(let needed, let target, let maxGain):
+            return String(format: "needs %+.1f dB to reach %.1f LUFS, more than --max-gain %.1f dB; left quieter than the target",
+                          needed.value, target.value, maxGain.value)
+        case .gainCappedUnderLimiter(let maxGain):
+            return String(format: "the gain needed under the limiter exceeds --max-gain %.1f dB; left quieter than the target", maxGain.value)
+        case .truePeakOverCeiling(let measured, let ceiling):
+            return String(format: "true peak %.2f dBTP is over the %.1f dBTP ceiling", measured.value, ceiling.value)
+        case .loudnessOutOfTolerance(let measured, let target, let tolerance):
+            return String(format: "integrated loudness %.2f LUFS is more than %.1f LU from the %.1f LUFS target",
+                          measured.value, tolerance, target.value)
+        }
+    }
+
+    /// Masters one file to an explicit output path (the output's extension or
+    /// `settings.container` picks the format). Used by `generate` after downloading.
+    package static func master(input: String, output: String, settings: MasterSettings) -> MasterFileReport {
+        let jobs = OutputPlanner.plan([InputFile(path: input, relativePath: (input as NSString).lastPathComponent)],
+                        output: output, outputIsFile: true, settings: settings)
+        if !settings.dryRun { OutputPlanner.removeStaleTemporaryFiles(for: jobs) }
+        return run(jobs[0], settings: settings)
+    }
+
+    /// Runs one planned job (or returns its decided outcome).
+    package static func run(_ job: MasterJob, settings: MasterSettings) -> MasterFileReport {
+        if let decided = job.decided { return decided }
+        guard let output = job.output, let encoding = job.encoding else {
+            return OutputPlanner.failure(job.input, job.output, "nothing planned (internal error)")
+        }
+        let start = DispatchTime.now()
+        var report: MasterFileReport
+        do {
+            report = try FileMasteringRun(input: job.input.path, output: output, encoding: encoding, settings: settings).run()
+        } catch let error as AudioIOError where error.code == .outputExists {
+            report = MasterFileReport(path: job.input.path, output: output, status: .skipped)
+            report.note = "\(output) exists; pass --overwrite to replace it"
+        } catch {
+            report = OutputPlanner.failure(job.input, output, OutputPlanner.describe(error, input: job.input.path))
+        }
+        report.elapsedSeconds = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
+        return report
+    }
+
+}

@@ -1,0 +1,63 @@
+/// The outcome of mastering one input.
+package struct MasterFileReport: Sendable, Codable, Hashable {
+    package enum Status: String, Sendable, Codable { case mastered, skipped, failed, planned }
+
+    /// The input path as given or found.
+    package var path: String
+    /// The output path (planned, for skipped and failed files too, when known).
+    package var output: String?
+    package var status: Status
+    /// For failures: one line naming the input and the reason. For skips: why.
+    package var error: String?
+    package var note: String?
+    package var inputSampleRate: Int?
+    package var inputChannels: Int?
+    package var inputFormat: String?
+    package var inputDurationSeconds: Double?
+    package var outputSampleRate: Int?
+    package var outputFormat: String?
+    package var outputDurationSeconds: Double?
+    /// Loudness of the input as it came, and of the written output (decoded again).
+    package var before: LoudnessFigures?
+    package var after: LoudnessFigures?
+    package var preset: String?
+    package var targetLUFS: Double?
+    package var ceilingDBTP: Double?
+    /// Gain applied before the limiter, dB.
+    package var gainDB: Double?
+    /// Largest gain reduction of the true-peak limiter, dB (0 when it never acted).
+    package var limiterReductionDB: Double?
+    /// Whether the output meets the target within tolerance (nil when there is no target).
+    package var withinTolerance: Bool?
+    /// False when the target could not be reached (silence, too short, gain cap).
+    package var targetReached: Bool?
+    /// Passes over the audio to reach the target.
+    package var passes: Int?
+    package var warnings: [String] = []
+    package var elapsedSeconds: Double?
+
+    package init(path: String, output: String?, status: Status) {
+        self.path = path
+        self.output = output
+        self.status = status
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case path, output, status, error, note
+        case inputSampleRate = "input_sample_rate"
+        case inputChannels = "input_channels"
+        case inputFormat = "input_format"
+        case inputDurationSeconds = "input_duration_s"
+        case outputSampleRate = "output_sample_rate"
+        case outputFormat = "output_format"
+        case outputDurationSeconds = "output_duration_s"
+        case before, after, preset, passes, warnings
+        case targetLUFS = "target_lufs"
+        case ceilingDBTP = "ceiling_dbtp"
+        case gainDB = "gain_db"
+        case limiterReductionDB = "limiter_reduction_db"
+        case withinTolerance = "within_tolerance"
+        case targetReached = "target_reached"
+        case elapsedSeconds = "elapsed_s"
+    }
+}
