@@ -31,6 +31,6 @@ enum GenerationMastering {
 
     /// The extension of mastered files when OUT is a folder (or has none): `--format`'s, else wav.
     static func outputExtension(_ options: MasteringOptions) -> String {
-        options.format.flatMap(Container.init(name:))?.fileExtension ?? "wav"
+        options.format?.fileExtension ?? "wav"
     }
 }

@@ -9,7 +9,7 @@ struct MasteringOptions: ParsableArguments {
     @Option(help: ArgumentHelp(
         "Loudness preset: \(Preset.allCases.map(\.summary).joined(separator: ", ")). Explicit options override it.",
         valueName: "preset"))
-    var preset: String = Preset.streaming.rawValue
+    var preset: Preset = .streaming
 
     @Option(parsing: .unconditional, help: ArgumentHelp("Integrated loudness target in LUFS (-70 to 0).", valueName: "lufs"))
     var targetLufs: Double?
@@ -38,24 +38,21 @@ struct MasteringOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Output sample rate in Hz (1 to 768000).", valueName: "hz"))
     var sampleRate: Int = 48000
 
-    @Option(help: ArgumentHelp("Resampler quality: best, medium or fast (libsamplerate sinc converters).", valueName: "quality"))
-    var quality: String = "best"
+    @Option(help: ArgumentHelp("Resampler quality: libsamplerate's sinc converters, best, medium or fast.", valueName: "quality"))
+    var quality: ResamplerQuality = .best
 
     @Option(help: ArgumentHelp(
-        "Output format: wav, flac, ogg (Vorbis), opus, mp3, aiff, caf, w64, rf64. Default: the output file's extension; for an output folder, each input's own format when it can hold the result, else flac.",
+        "Output format. Default: the output file's extension; for an output folder, each input's own format when it can hold the result, else flac.",
         valueName: "format"))
-    var format: String?
+    var format: Container?
 
     @Option(help: ArgumentHelp("Bit depth for lossless formats: 16, 24 or 32 (32-bit float; not FLAC). Default: the input's when the format is the input's own, else 24.", valueName: "bits"))
-    var bitDepth: Int?
+    var bitDepth: BitDepth?
 
     @Flag(help: "Replace outputs that exist already (they are skipped otherwise).")
     var overwrite = false
 
     func validate() throws {
-        guard Preset(rawValue: preset) != nil else {
-            throw ValidationError("--preset \(preset) is not one of \(Preset.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
         if let targetLufs, !(-70...0).contains(targetLufs) {
             throw ValidationError("--target-lufs \(targetLufs) is outside -70...0 LUFS")
         }
@@ -73,26 +70,17 @@ struct MasteringOptions: ParsableArguments {
         guard (1...768_000).contains(sampleRate) else {
             throw ValidationError("--sample-rate \(sampleRate) is outside 1...768000 Hz")
         }
-        guard ResamplerQuality(rawValue: quality) != nil else {
-            throw ValidationError("--quality \(quality) is not one of best, medium, fast")
-        }
-        if let format, Container(name: format) == nil {
-            throw ValidationError("--format \(format) is not one of wav, flac, ogg, opus, mp3, aiff, caf, w64, rf64")
-        }
-        if let bitDepth, ![16, 24, 32].contains(bitDepth) {
-            throw ValidationError("--bit-depth \(bitDepth) is not one of 16, 24, 32")
-        }
     }
 
     /// The settings these options describe.
     func settings() throws -> MasterSettings {
         var s = MasterSettings()
         s.sampleRate = sampleRate
-        s.quality = ResamplerQuality(rawValue: quality) ?? .best
-        s.container = format.flatMap(Container.init(name:))
-        s.bitDepth = bitDepth
+        s.quality = quality
+        s.container = format
+        s.bitDepth = bitDepth?.rawValue
         s.overwrite = overwrite
-        let p = Preset(rawValue: preset) ?? .streaming
+        let p = preset
         s.presetName = p.rawValue
         var target = p.target
         if targetLufs != nil || truePeak != nil {
@@ -115,4 +103,25 @@ struct MasteringOptions: ParsableArguments {
         s.dither = !noDither
         return s
     }
+}
+
+/// `--bit-depth`: the sample formats the lossless encoders write.
+enum BitDepth: Int, CaseIterable, ExpressibleByArgument {
+    case sixteen = 16, twentyFour = 24, thirtyTwo = 32
+}
+
+extension Preset: ExpressibleByArgument {
+    public static var allValueStrings: [String] { allCases.map(\.rawValue) }
+}
+
+extension ResamplerQuality: ExpressibleByArgument {}
+
+extension Container: ExpressibleByArgument {
+    /// The `--format` names: each container's file extension, and `vorbis` for `ogg`.
+    public init?(argument: String) { self.init(name: argument) }
+    public static var allValueStrings: [String] { allCases.map(\.fileExtension) }
+    public static var allValueDescriptions: [String: String] {
+        Dictionary(uniqueKeysWithValues: allCases.map { ($0.fileExtension, $0.displayName) })
+    }
+    public var defaultValueDescription: String { fileExtension }
 }
