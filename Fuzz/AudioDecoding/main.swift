@@ -1,6 +1,7 @@
 // libFuzzer target 1: arbitrary bytes decoded through libsndfile's virtual I/O
-// (`SoundFileReader(bytes:name:)`), measured, then run through the mastering stages into memory:
-// trim, resample to 48 kHz, gain, true-peak limiter, dither. Nothing touches the disk.
+// (`SoundFileReader(bytes:name:)`), then mastered in memory by the engine (`Masterer`): silence
+// scan and loudness, trim, resample to 48 kHz, the gain search under the true-peak limiter,
+// dither, and the delivery measured. Nothing touches the disk.
 //
 // Built by Fuzz/run-fuzz.sh (LTX_AUDIO_FUZZ=1 adds this target to the package) with
 // AddressSanitizer and coverage counters; the last line hands control to libFuzzer's driver,
@@ -11,20 +12,30 @@ import AudioCore
 import AudioIO
 import CLibFuzzer
 import DSP
+#if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import Mastering
 
-/// At most this many frames are processed per input, so a tiny compressed file that expands
-/// to hours of audio does not stall the fuzzer.
-let maxFrames = 1 << 17
+/// At most this many samples (frames × channels) are processed per input, so a tiny compressed
+/// file that expands to hours of audio, or to a thousand channels, does not stall the fuzzer.
+let maxSamples = 1 << 18
 let blockSize = 1024
 
-/// Stops a source after `limit` frames.
-struct CappedSource<Base: AudioSource>: AudioSource {
+/// Stops a source after `limit` frames; rewinding starts the count again.
+struct CappedSource<Base: RewindableAudioSource>: RewindableAudioSource {
     var base: Base
+    let limit: Int
     var remaining: Int
+    init(base: Base, limit: Int) {
+        self.base = base
+        self.limit = limit
+        remaining = limit
+    }
     var format: AudioFormat { base.format }
-    var frameCount: Int? { base.frameCount.map { min($0, remaining) } }
+    var frameCount: Int? { base.frameCount.map { min($0, limit) } }
     mutating func read(into block: inout AudioBlock) throws -> Int {
         guard remaining > 0 else { block.frameCount = 0; return 0 }
         let n = try base.read(into: &block)
@@ -32,45 +43,25 @@ struct CappedSource<Base: AudioSource>: AudioSource {
         remaining -= block.frameCount
         return block.frameCount
     }
-}
-
-/// Keeps only a checksum, so the work cannot be optimised away.
-struct DiscardingSink: AudioSink {
-    var frames = 0
-    var sum: Float = 0
-    mutating func write(_ block: AudioBlock) throws {
-        frames += block.frameCount
-        if block.frameCount > 0 { sum += block.channel(0)[0] }
+    mutating func rewind() throws {
+        try base.rewind()
+        remaining = limit
     }
 }
 
+
+/// The engine itself, as `master` runs it (trim, resample to 48 kHz, gain search under the
+/// true-peak limiter, 16-bit dither), with the intermediate signal in memory.
 func decodeMeasureAndMaster(_ bytes: [UInt8]) throws {
     let reader = try SoundFileReader(bytes: bytes, name: "fuzz-input")
     let format = reader.format
-    // Pass 1, as `master` does: silence scan, loudness, non-finite check.
-    var scanner = SilenceScanner(format: format, threshold: Decibels(-50))
-    var meter = LoudnessMeter(format: format)
-    var block = AudioBlock(channelCount: format.channelCount, capacity: blockSize)
-    var source = CappedSource(base: reader, remaining: maxFrames)
-    while try source.read(into: &block) > 0 {
-        scanner.write(block)
-        meter.write(block)
-    }
-    _ = meter.report()
-    guard scanner.nonFiniteCount == 0 else { return }  // master refuses such files
-    let rate = Double(format.sampleRate)
-    let plan = TrimPlan.from(scanner.result(), pad: Int(0.05 * rate), fade: Int(0.005 * rate), maxGap: nil)
-
-    // Pass 2: the stages, into memory.
-    try reader.rewind()
-    var stages: [any AudioStage] = [TrimStage(plan)]
-    let ratio = 48000 / rate
-    if format.sampleRate != 48000 && ratio <= 256 && ratio >= 1.0 / 256 { stages.append(Resampler(to: 48000, quality: .fast)) }
-    stages += [GainStage(Decibels(6)), TruePeakLimiter(ceiling: Decibels(-1)), TPDFDither(bitDepth: 16)] as [any AudioStage]
-    var pipeline = Pipeline(stages)
-    var capped = CappedSource(base: reader, remaining: maxFrames)
-    var sink = DiscardingSink()
-    _ = try pipeline.run(from: &capped, to: &sink, blockSize: blockSize)
+    var settings = MasteringSettings(ditherBitDepth: 16)
+    settings.blockSize = blockSize
+    let ratio = 48000 / Double(format.sampleRate)
+    if ratio <= 256 && ratio >= 1.0 / 256 { settings.sampleRate = 48000 }
+    let masterer = Masterer(settings: settings, resampler: { _, rate in Resampler(to: rate, quality: .fast) })
+    var source = CappedSource(base: reader, limit: max(1, maxSamples / format.channelCount))
+    _ = try masterer.master(&source, into: MeasuringDestination())
 }
 
 @_cdecl("LLVMFuzzerTestOneInput")

@@ -79,12 +79,34 @@ public final class MemoryDestination: MasteringDestination {
     }
 
     public func finish() throws -> LoudnessReport {
-        var meter = LoudnessMeter(format: format!, measures: Masterer.figures)
+        guard let format else { preconditionFailure("finish() without begin(format:)") }
+        var meter = LoudnessMeter(format: format, measures: Masterer.figures)
         meter.write(samples)
         return meter.report()
     }
 
     public func discard() { samples.frameCount = 0 }
+}
+
+/// A ``MasteringDestination`` that measures what it receives and keeps nothing: the figures of
+/// a mastering without its samples (benchmarks, fuzzing, "what would this come out at").
+public final class MeasuringDestination: MasteringDestination {
+    public let policy: DeliveryPolicy
+    private var meter: LoudnessMeter?
+
+    /// - Parameter policy: how the result is held (default lossless).
+    public init(policy: DeliveryPolicy = .lossless) { self.policy = policy }
+
+    public func begin(format: AudioFormat) throws { meter = LoudnessMeter(format: format, measures: Masterer.figures) }
+
+    public func write(_ block: AudioBlock) throws { meter?.write(block) }
+
+    public func finish() throws -> LoudnessReport {
+        guard let meter else { preconditionFailure("finish() without begin(format:)") }
+        return meter.report()
+    }
+
+    public func discard() { meter = nil }
 }
 
 /// The destination seen as a sink, for `Pipeline.run`.
