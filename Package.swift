@@ -94,7 +94,9 @@ let package = Package(
         .testTarget(name: "LoudnessOracleTests", dependencies: ["DSP", "AudioIO", "CEBUR128", "TestSupport"]),
         .testTarget(name: "FalClientTests", dependencies: ["FalClient", "FakeFalServer"]),
         .testTarget(name: "AudioIOTests", dependencies: ["AudioIO", "Mastering", "TestSupport"]),
-        .testTarget(name: "MasteringTests", dependencies: ["Mastering", "TestSupport"]),
+        .testTarget(name: "MasteringTests", dependencies: ["Mastering", "DSP", "TestSupport"]),
+        // The app layer in-process: planning, encoding choice, discovery, the journal, generation.
+        .testTarget(name: "LTXAudioAppTests", dependencies: ["LTXAudioApp", "AudioIO", "Mastering", "FakeFalServer", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["ltx-audio", "AudioIO", "DSP", "FakeFalServer", "TestSupport"]),
     ]
 )

@@ -73,10 +73,10 @@ package struct FileMasteringRun {
         report.inputFormat = "\(info.containerName) \(info.encodingName)"
     }
 
-    static func rounded(_ d: Decibels) -> Double { (d.value * 100).rounded() / 100 }
+    package static func rounded(_ d: Decibels) -> Double { (d.value * 100).rounded() / 100 }
 
     /// A warning in the words `master` prints (naming the options that change it).
-    static func describe(_ warning: MasteringWarning) -> String {
+    package static func describe(_ warning: MasteringWarning) -> String {
         switch warning {
         case .nothingToTrim(let threshold):
             return "everything is below the trim threshold (\(threshold)); nothing was trimmed"

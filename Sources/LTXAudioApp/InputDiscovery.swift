@@ -2,12 +2,17 @@ import AudioIO
 import Foundation
 
 /// One input file and where it sits relative to the folder it was found in.
-public struct InputFile: Sendable, Hashable {
+package struct InputFile: Sendable, Hashable {
     /// The path to open.
-    public var path: String
+    package var path: String
     /// The path below the folder given on the command line ("a/b.wav"), or the file name
     /// for a file given directly. Output names mirror it.
-    public var relativePath: String
+    package var relativePath: String
+
+    package init(path: String, relativePath: String) {
+        self.path = path
+        self.relativePath = relativePath
+    }
 }
 
 /// Expands command-line inputs (files and folders) into audio files.
@@ -21,9 +26,9 @@ public struct InputFile: Sendable, Hashable {
 /// - A file inside a folder is an input when its extension is an audio one (then a broken file
 ///   is reported, not skipped) or when libsndfile recognises its content whatever its name.
 ///   Other files (notes, scripts, images) are skipped silently.
-public struct InputDiscovery {
+package struct InputDiscovery {
     /// Extensions that mark a file as meant to be audio.
-    public static let audioExtensions: Set<String> = [
+    package static let audioExtensions: Set<String> = [
         "wav", "wave", "flac", "ogg", "oga", "opus", "mp3", "aif", "aiff", "aifc", "caf", "w64",
         "rf64", "au", "snd", "m4a", "aac",
     ]
@@ -34,21 +39,21 @@ public struct InputDiscovery {
     }
 
     /// Absolute, standardised path of the output folder to skip, if any.
-    public var excludedFolder: String?
+    package var excludedFolder: String?
 
-    public init(excluding outputFolder: String? = nil) {
+    package init(excluding outputFolder: String? = nil) {
         excludedFolder = outputFolder.map { InputDiscovery.absolute($0) }
     }
 
     /// A problem with a command-line input itself (missing path).
-    public struct Problem: Sendable, Hashable {
-        public var path: String
-        public var message: String
+    package struct Problem: Sendable, Hashable {
+        package var path: String
+        package var message: String
     }
 
     /// The audio files below `inputs`, in command-line order then name order, and the
     /// inputs that do not exist.
-    public func discover(_ inputs: [String]) -> (files: [InputFile], problems: [Problem]) {
+    package func discover(_ inputs: [String]) -> (files: [InputFile], problems: [Problem]) {
         var files: [InputFile] = []
         var problems: [Problem] = []
         let fm = FileManager.default
@@ -154,7 +159,7 @@ public struct InputDiscovery {
         init(_ description: String) { self.description = description }
     }
 
-    static func absolute(_ path: String) -> String {
+    package static func absolute(_ path: String) -> String {
         let url = path.hasPrefix("/") ? URL(fileURLWithPath: path)
             : URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent(path)
         return url.standardizedFileURL.resolvingSymlinksInPath().path

@@ -106,7 +106,7 @@ package struct MasterCommand {
         return outOfTolerance > 0 ? ExitStatus.outOfTolerance : ExitStatus.success
     }
 
-    static func describe(_ r: MasterFileReport) -> String {
+    package static func describe(_ r: MasterFileReport) -> String {
         switch r.status {
         case .mastered, .planned:
             var details: [String] = []
@@ -127,7 +127,7 @@ package struct MasterCommand {
     }
 
     /// The summary table: one row per mastered (or planned) file.
-    static func table(_ reports: [MasterFileReport]) -> String {
+    package static func table(_ reports: [MasterFileReport]) -> String {
         func v(_ x: Double?, _ format: String = "%.1f") -> String { x.map { String(format: format, $0) } ?? "-" }
         var rows: [[String]] = [["file", "I in", "I out", "TP out", "LRA out", "gain", "limit", "length", "check"]]
         for r in reports where r.status == .mastered || r.status == .planned {

@@ -66,7 +66,7 @@ package enum OutputPlanner {
     }
 
     /// The container an explicit output file asks for: its extension, which `--format` must match.
-    static func containerOf(output: String, settings: MasterSettings) throws -> Container? {
+    package static func containerOf(output: String, settings: MasterSettings) throws -> Container? {
         let ext = (output as NSString).pathExtension
         let fromExt = Container(fileExtension: ext)
         if let format = settings.container {
@@ -85,7 +85,7 @@ package enum OutputPlanner {
     }
 
     /// Container and bit depth for one input (see `MasterSettings` for the rules).
-    static func chooseEncoding(info: SoundFileInfo, outputRate: Int, explicit: Container?,
+    package static func chooseEncoding(info: SoundFileInfo, outputRate: Int, explicit: Container?,
                                bitDepth: Int?, path: String) throws -> OutputEncoding {
         let limits = AudioFormatLimits(sampleRate: outputRate, channelCount: info.format.channelCount)
         let container: Container
@@ -106,7 +106,7 @@ package enum OutputPlanner {
     }
 
     /// `folder/<relative dir>/<stem>.<ext>`.
-    static func outputPath(for input: InputFile, in folder: String, container: Container) -> String {
+    package static func outputPath(for input: InputFile, in folder: String, container: Container) -> String {
         let rel = input.relativePath as NSString
         let stem = (rel.lastPathComponent as NSString).deletingPathExtension
         let dir = rel.deletingLastPathComponent
@@ -116,14 +116,14 @@ package enum OutputPlanner {
         return path + "/" + stem + "." + container.fileExtension
     }
 
-    static func failure(_ input: InputFile, _ output: String?, _ message: String) -> MasterFileReport {
+    package static func failure(_ input: InputFile, _ output: String?, _ message: String) -> MasterFileReport {
         var r = MasterFileReport(path: input.path, output: output, status: .failed)
         r.error = message.hasPrefix(input.path) ? message : "\(input.path): \(message)"
         return r
     }
 
     /// One line that starts with the input's path.
-    static func describe(_ error: Error, input: String) -> String {
+    package static func describe(_ error: Error, input: String) -> String {
         let text: String
         if let e = error as? AudioIOError {
             text = e.path == input ? e.description : "\(input): \(e.description)"
