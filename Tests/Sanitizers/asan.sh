@@ -21,6 +21,9 @@ case "$mode" in
     exec swift build $flags --disable-dead-strip \
       -Xswiftc -sanitize-coverage=edge,inline-8bit-counters,pc-table,trace-cmp "$@" ;;
   test)
+    # The library example (Examples/LibraryUse) is built and run by the release suite already;
+    # building it again here would only cost time.
+    export LTX_AUDIO_SKIP_EXAMPLE_BUILD=1
     # LeakSanitizer runs at exit of the test process; see lsan.supp for what it may ignore.
     LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$PWD/Tests/Sanitizers/lsan.supp} \
       exec swift test $flags --skip-build "$@" ;;
