@@ -5,6 +5,7 @@
 // Module direction (A -> B means B imports A):
 //   AudioCore -> DSP -> Mastering -> LTXAudioApp -> ltx-audio
 //   AudioCore + CSndFile + CSampleRate -> AudioIO -> LTXAudioApp
+//   FileSafety (temporary files, no audio) -> AudioIO, LTXAudioApp (being moved onto it)
 //   FalClient -> LTXAudioApp
 // CEBUR128 (libebur128) is a test-only oracle and a benchmark baseline; no product links it.
 import PackageDescription
@@ -16,6 +17,7 @@ let package = Package(
         .executable(name: "ltx-audio", targets: ["ltx-audio"]),
         .library(name: "AudioCore", targets: ["AudioCore"]),
         .library(name: "DSP", targets: ["DSP"]),
+        .library(name: "FileSafety", targets: ["FileSafety"]),
         .library(name: "AudioIO", targets: ["AudioIO"]),
         .library(name: "Mastering", targets: ["Mastering"]),
         .library(name: "FalClient", targets: ["FalClient"]),
@@ -45,6 +47,9 @@ let package = Package(
         .target(
             name: "DSP",
             dependencies: ["AudioCore", .product(name: "RealModule", package: "swift-numerics")]),
+        // Temporary files, locks, fsync, link/rename, the signal-time registry; no audio, no
+        // Foundation (Glibc/Darwin only).
+        .target(name: "FileSafety"),
         // libsndfile decoding/encoding and the libsamplerate resampler.
         .target(name: "AudioIO", dependencies: ["AudioCore", "CSndFile", "CSampleRate"]),
         // Stages, the pipeline, presets and reports; never touches files.
@@ -85,6 +90,7 @@ let package = Package(
 
         .testTarget(name: "AudioCoreTests", dependencies: ["AudioCore", "TestSupport"]),
         .testTarget(name: "DSPTests", dependencies: ["DSP", "TestSupport"]),
+        .testTarget(name: "FileSafetyTests", dependencies: ["FileSafety", "TestSupport"]),
         // Compares the project's meter with libebur128 (test-only oracle).
         .testTarget(name: "LoudnessOracleTests", dependencies: ["DSP", "AudioIO", "CEBUR128", "TestSupport"]),
         .testTarget(name: "FalClientTests", dependencies: ["FalClient", "FakeFalServer"]),
