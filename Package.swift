@@ -4,8 +4,8 @@
 //
 // Module direction (A -> B means B imports A):
 //   AudioCore -> DSP -> Mastering -> LTXAudioApp -> ltx-audio
-//   AudioCore + CSndFile + CSampleRate -> AudioIO -> LTXAudioApp
-//   FileSafety (temporary files, no audio) -> AudioIO, LTXAudioApp (being moved onto it)
+//   FileSafety -> LTXAudioApp (plots, the journal, the signal thread)
+//   AudioCore + FileSafety + CSndFile + CSampleRate -> AudioIO -> LTXAudioApp
 //   FalClient -> LTXAudioApp
 // CEBUR128 (libebur128) is a test-only oracle and a benchmark baseline; no product links it.
 import PackageDescription
@@ -51,7 +51,7 @@ let package = Package(
         // Foundation (Glibc/Darwin only).
         .target(name: "FileSafety"),
         // libsndfile decoding/encoding and the libsamplerate resampler.
-        .target(name: "AudioIO", dependencies: ["AudioCore", "CSndFile", "CSampleRate"]),
+        .target(name: "AudioIO", dependencies: ["AudioCore", "FileSafety", "CSndFile", "CSampleRate"]),
         // Stages, the pipeline, presets and reports; never touches files.
         .target(
             name: "Mastering",
@@ -67,7 +67,7 @@ let package = Package(
         // Command logic shared by the executable and its tests.
         .target(
             name: "LTXAudioApp",
-            dependencies: ["AudioCore", "DSP", "AudioIO", "Mastering", "FalClient"]),
+            dependencies: ["AudioCore", "DSP", "FileSafety", "AudioIO", "Mastering", "FalClient"]),
         .executableTarget(
             name: "ltx-audio",
             dependencies: [
@@ -96,7 +96,7 @@ let package = Package(
         .testTarget(name: "FalClientTests", dependencies: ["FalClient", "FakeFalServer"]),
         .testTarget(name: "AudioIOTests", dependencies: ["AudioIO", "Mastering", "TestSupport"]),
         .testTarget(name: "MasteringTests", dependencies: ["Mastering", "TestSupport"]),
-        .testTarget(name: "CLITests", dependencies: ["ltx-audio", "AudioIO", "DSP", "FakeFalServer", "TestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["ltx-audio", "AudioIO", "DSP", "FileSafety", "FakeFalServer", "TestSupport"]),
     ]
 )
 

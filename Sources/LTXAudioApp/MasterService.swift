@@ -1,5 +1,6 @@
 import AudioCore
 import AudioIO
+import FileSafety
 import Foundation
 import Mastering
 
@@ -66,11 +67,11 @@ public enum MasterService {
     }
 
     /// Removes temporary files that a killed earlier run left in the folders these jobs write
-    /// to (see `SoundFileWriter.removeStaleTemporaryFiles`), with a note on stderr for each folder.
+    /// to (see FileSafety's `removeStaleTemporaryFiles(in:)`), with a note on stderr for each folder.
     public static func removeStaleTemporaryFiles(for jobs: [MasterJob]) {
         let folders = Set(jobs.compactMap { $0.output.map { ($0 as NSString).deletingLastPathComponent } })
         for folder in folders.sorted() {
-            let removed = SoundFileWriter.removeStaleTemporaryFiles(in: folder.isEmpty ? "." : folder)
+            let removed = FileSafety.removeStaleTemporaryFiles(in: folder.isEmpty ? "." : folder)
             if !removed.isEmpty {
                 Output.note("note: removed \(removed.count) temporary file\(removed.count == 1 ? "" : "s") left in \(folder.isEmpty ? "." : folder) by an interrupted run")
             }
