@@ -7,7 +7,8 @@
 //   FileSafety -> LTXAudioApp (plots, the journal, the signal thread)
 //   AudioCore + FileSafety + CSndFile + CSampleRate -> AudioIO -> LTXAudioApp
 //   FalClient -> LTXAudioApp
-// CEBUR128 (libebur128) is a test-only oracle and a benchmark baseline; no product links it.
+// CEBUR128 (libebur128) is a test-only oracle; no product exports or links it (the benchmark
+// package declares its own module for it).
 import PackageDescription
 
 let package = Package(
@@ -21,7 +22,6 @@ let package = Package(
         .library(name: "AudioIO", targets: ["AudioIO"]),
         .library(name: "Mastering", targets: ["Mastering"]),
         .library(name: "FalClient", targets: ["FalClient"]),
-        .library(name: "CEBUR128", targets: ["CEBUR128"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.0"),
