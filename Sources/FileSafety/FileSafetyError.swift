@@ -10,6 +10,7 @@ public struct FileSafetyError: Error, CustomStringConvertible, Sendable, Equatab
             case exists, createFailed, writeFailed, readFailed, syncFailed, placeFailed
         }
         fileprivate let kind: Kind
+        /// The code's name (`exists`, `createFailed`, ...), for logs.
         public var description: String { kind.rawValue }
 
         /// The final path exists and replacing it was not asked for (found before writing, or

@@ -1,9 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// The one name form of this project's temporary files: `.ltx-audio-tmp-<pid>-<serial>-<base>`.
 ///
 /// Hidden (a leading dot), so folder walks skip it; the pid lets a later run recognise a file
