@@ -4,10 +4,12 @@
 //
 // Module direction (A -> B means B imports A):
 //   AudioCore -> DSP -> Mastering -> LTXAudioApp -> ltx-audio
-//   AudioCore + CSndFile + CSampleRate -> AudioIO -> AudioFileMastering (product LTXAudio) -> LTXAudioApp
+//   AudioCore + FileSafety + CSndFile + CSampleRate -> AudioIO -> AudioFileMastering (product LTXAudio) -> LTXAudioApp
 //   Mastering -> AudioFileMastering
+//   FileSafety -> LTXAudioApp (plots, the journal, the signal thread)
 //   FalClient -> LTXAudioApp
-// CEBUR128 (libebur128) is a test-only oracle and a benchmark baseline; no product links it.
+// CEBUR128 (libebur128) is a test-only oracle; no product exports or links it (the benchmark
+// package declares its own module for it).
 import PackageDescription
 
 let package = Package(
@@ -17,12 +19,12 @@ let package = Package(
         .executable(name: "ltx-audio", targets: ["ltx-audio"]),
         .library(name: "AudioCore", targets: ["AudioCore"]),
         .library(name: "DSP", targets: ["DSP"]),
+        .library(name: "FileSafety", targets: ["FileSafety"]),
         .library(name: "AudioIO", targets: ["AudioIO"]),
         .library(name: "Mastering", targets: ["Mastering"]),
         .library(name: "FalClient", targets: ["FalClient"]),
         // Master a file into a file, or analyze one, in one call; re-exports the engine's modules.
         .library(name: "LTXAudio", targets: ["AudioFileMastering"]),
-        .library(name: "CEBUR128", targets: ["CEBUR128"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.0"),
@@ -48,8 +50,11 @@ let package = Package(
         .target(
             name: "DSP",
             dependencies: ["AudioCore", .product(name: "RealModule", package: "swift-numerics")]),
+        // Temporary files, locks, fsync, link/rename, the signal-time registry; no audio, no
+        // Foundation (Glibc/Darwin only).
+        .target(name: "FileSafety"),
         // libsndfile decoding/encoding and the libsamplerate resampler.
-        .target(name: "AudioIO", dependencies: ["AudioCore", "CSndFile", "CSampleRate"]),
+        .target(name: "AudioIO", dependencies: ["AudioCore", "FileSafety", "CSndFile", "CSampleRate"]),
         // Stages, the pipeline, presets and reports; never touches files.
         .target(
             name: "Mastering",
@@ -67,7 +72,7 @@ let package = Package(
         // Command logic shared by the executable and its tests.
         .target(
             name: "LTXAudioApp",
-            dependencies: ["AudioCore", "DSP", "AudioIO", "Mastering", "AudioFileMastering", "FalClient"]),
+            dependencies: ["AudioCore", "DSP", "FileSafety", "AudioIO", "Mastering", "AudioFileMastering", "FalClient"]),
         .executableTarget(
             name: "ltx-audio",
             dependencies: [
@@ -90,14 +95,15 @@ let package = Package(
 
         .testTarget(name: "AudioCoreTests", dependencies: ["AudioCore", "TestSupport"]),
         .testTarget(name: "DSPTests", dependencies: ["DSP", "TestSupport"]),
+        .testTarget(name: "FileSafetyTests", dependencies: ["FileSafety", "TestSupport"]),
         // Compares the project's meter with libebur128 (test-only oracle).
         .testTarget(name: "LoudnessOracleTests", dependencies: ["DSP", "AudioIO", "CEBUR128", "TestSupport"]),
         .testTarget(name: "FalClientTests", dependencies: ["FalClient", "FakeFalServer"]),
         .testTarget(name: "AudioIOTests", dependencies: ["AudioIO", "Mastering", "TestSupport"]),
         .testTarget(name: "MasteringTests", dependencies: ["Mastering", "DSP", "TestSupport"]),
         // The app layer in-process: planning, encoding choice, discovery, the journal, generation.
-        .testTarget(name: "LTXAudioAppTests", dependencies: ["LTXAudioApp", "AudioIO", "Mastering", "FakeFalServer", "TestSupport"]),
-        .testTarget(name: "CLITests", dependencies: ["ltx-audio", "AudioIO", "DSP", "FakeFalServer", "TestSupport"]),
+        .testTarget(name: "LTXAudioAppTests", dependencies: ["LTXAudioApp", "AudioIO", "FileSafety", "Mastering", "FakeFalServer", "TestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["ltx-audio", "AudioIO", "DSP", "FileSafety", "FakeFalServer", "TestSupport"]),
     ]
 )
 

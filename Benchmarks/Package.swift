@@ -16,6 +16,11 @@ let package = Package(
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.0", traits: ["MallocInterposer"]),
     ],
     targets: [
+        // libebur128, the baseline DSPKernels measures against (Debian: libebur128-dev). The root
+        // package keeps its own CEBUR128 for its tests and exports no product for it.
+        .systemLibrary(
+            name: "CEBUR128", path: "CEBUR128", pkgConfig: "libebur128",
+            providers: [.apt(["libebur128-dev"]), .brew(["libebur128"])]),
         // Test material shared by the two benchmark targets.
         .target(name: "BenchmarkSignals", path: "BenchmarkSignals"),
         .executableTarget(
@@ -25,7 +30,7 @@ let package = Package(
                 .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "DSP", package: rootIdentity),
                 .product(name: "AudioCore", package: rootIdentity),
-                .product(name: "CEBUR128", package: rootIdentity),
+                "CEBUR128",
             ],
             path: "DSPKernels",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]),

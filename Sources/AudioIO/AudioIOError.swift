@@ -38,25 +38,57 @@ public struct AudioIOError: Error, CustomStringConvertible, Sendable, Equatable 
         public static let resampleFailed = Code(kind: .resampleFailed)
     }
 
+    /// What the caller can change so the same call succeeds; a command-line tool words it
+    /// with its own options, `description` in plain terms.
+    public enum Remedy: Sendable, Hashable {
+        /// An existing file is in the way: allow replacing it.
+        case overwrite
+        /// The container has no bit depth (lossy): ask for none, or choose a lossless container.
+        case noBitDepth
+        /// Ask for one of these bit depths.
+        case bitDepth(allowed: [Int])
+        /// Ask for this sample rate, or choose a container that takes any rate.
+        case sampleRate(Int)
+    }
+
     public let code: Code
     /// The file concerned.
     public let path: String
-    /// What went wrong and, where useful, what to do about it.
+    /// What went wrong: facts, no option names.
     public let message: String
     /// The underlying library's or system's own text (libsndfile's `sf_strerror`, `strerror`), if any.
     public let cause: String?
+    /// What would make it work, when there is one thing to change.
+    public let remedy: Remedy?
 
-    public init(_ code: Code, path: String, _ message: String, cause: String? = nil) {
+    public init(_ code: Code, path: String, _ message: String, cause: String? = nil, remedy: Remedy? = nil) {
         self.code = code
         self.path = path
         self.message = message
         self.cause = cause
+        self.remedy = remedy
     }
 
-    public var description: String {
+    /// One line: the path, what went wrong, the library's reason, and the remedy in plain terms.
+    public var description: String { describe(remedy: remedy.map(Self.plainText)) }
+
+    /// The line with the remedy worded by the caller (a command-line tool names its options).
+    /// - Parameter remedy: the remedy's words, or nil for none.
+    public func describe(remedy words: String?) -> String {
         var text = "\(path): \(message)"
         if let cause, !cause.isEmpty, !message.contains(cause) { text += " (\(cause))" }
+        if let words { text += "; " + words }
         return text.replacingNewlines()
+    }
+
+    /// A remedy in words that name no command-line option.
+    public static func plainText(_ remedy: Remedy) -> String {
+        switch remedy {
+        case .overwrite: return "allow overwriting to replace it"
+        case .noBitDepth: return "ask for no bit depth, or choose FLAC or WAV"
+        case .bitDepth(let allowed): return "use a bit depth of \(allowed.map(String.init).joined(separator: " or "))"
+        case .sampleRate(let rate): return "use a sample rate of \(rate) Hz, or choose FLAC or WAV"
+        }
     }
 }
 

@@ -1,4 +1,5 @@
 import CSndFile
+import FileSafety
 
 /// Opening a file with libsndfile, and reading why an open failed.
 ///

@@ -117,16 +117,15 @@ public struct OutputEncoding: Sendable, Hashable, CustomStringConvertible {
         if container.isLossy {
             if bitDepth != nil {
                 throw AudioIOError(.unsupportedOutput, path: path,
-                    "\(container.displayName) is lossy and has no bit depth; drop --bit-depth, or choose FLAC or WAV")
+                    "\(container.displayName) is lossy and has no bit depth", remedy: .noBitDepth)
             }
             self.bitDepth = nil
         } else {
             let depth = bitDepth ?? 24
             guard container.allowedBitDepths.contains(depth) else {
-                let allowed = container.allowedBitDepths.map(String.init).joined(separator: " or ")
-                let hint = container == .flac && depth == 32 ? "; use WAV for 32-bit float" : ""
+                let hint = container == .flac && depth == 32 ? " (WAV stores 32-bit float)" : ""
                 throw AudioIOError(.unsupportedOutput, path: path,
-                    "\(container.displayName) cannot store \(depth)-bit audio; use --bit-depth \(allowed)\(hint)")
+                    "\(container.displayName) cannot store \(depth)-bit audio\(hint)", remedy: .bitDepth(allowed: container.allowedBitDepths))
             }
             self.bitDepth = depth
         }
@@ -137,7 +136,8 @@ public struct OutputEncoding: Sendable, Hashable, CustomStringConvertible {
         if let rates = container.allowedSampleRates, !rates.contains(format.sampleRate) {
             let list = rates.map { rateText($0) }.joined(separator: ", ")
             throw AudioIOError(.unsupportedOutput, path: path,
-                "\(container.displayName) cannot be written at \(rateText(format.sampleRate)); it takes \(list) (use --sample-rate \(rates.contains(48000) ? 48000 : rates.last!)) or choose FLAC or WAV")
+                "\(container.displayName) cannot be written at \(rateText(format.sampleRate)); it takes \(list)",
+                remedy: .sampleRate(rates.contains(48000) ? 48000 : rates.last!))
         }
         if format.channelCount > container.maxChannels {
             throw AudioIOError(.unsupportedOutput, path: path,

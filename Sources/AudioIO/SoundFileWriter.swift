@@ -1,5 +1,6 @@
 import AudioCore
 import CSndFile
+import FileSafety
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -9,13 +10,14 @@ import Darwin
 /// Encodes planar `Float` audio to a file through libsndfile, atomically.
 ///
 /// Samples go to a hidden temporary file in the destination folder
-/// (`.ltx-audio-tmp-…`), which `commit()` flushes to disk and moves to the final name. Until
-/// then the final path is untouched; `discard()` (or deinit without commit) removes the
-/// temporary file, so a failure never leaves a partial output. Without `overwrite`, an
-/// existing output is refused up front and again, atomically, at commit (hard link).
+/// (`.ltx-audio-tmp-…`, a FileSafety `TemporaryFile`), which `commit()` flushes to disk and
+/// moves to the final name. Until then the final path is untouched; `discard()` (or deinit
+/// without commit) removes the temporary file, so a failure never leaves a partial output.
+/// Without `overwrite`, an existing output is refused up front and again, atomically, at
+/// commit (hard link).
 public final class SoundFileWriter: AudioSink {
-    /// Prefix of the temporary files this writer creates; input discovery skips such names.
-    public static let temporaryPrefix = ".ltx-audio-tmp-"
+    /// Prefix of the temporary files this writer creates (FileSafety's `TemporaryName.prefix`).
+    public static let temporaryPrefix = TemporaryName.prefix
 
     public let path: String
     public let format: AudioFormat
@@ -27,7 +29,8 @@ public final class SoundFileWriter: AudioSink {
     public private(set) var frameCount = 0
 
     private var handle: OpaquePointer?
-    private var fd: Int32 = -1
+    /// The temporary file; libsndfile writes through its descriptor.
+    private let file: TemporaryFile
     private var interleaved: [Float] = []
     private var finished = false
 
@@ -47,10 +50,13 @@ public final class SoundFileWriter: AudioSink {
         self.encoding = encoding
         self.overwrite = overwrite
         try encoding.check(AudioFormatLimits(sampleRate: format.sampleRate, channelCount: format.channelCount), path: path)
-        (temporaryPath, fd) = try AtomicFile.createTemporary(for: path, overwrite: overwrite)
-        // Held until the file is finished: `removeStaleTemporaryFiles` leaves locked files alone,
-        // even when their pid looks dead from another pid namespace.
-        _ = flock(fd, LOCK_EX | LOCK_NB)
+        do throws(FileSafetyError) {
+            file = try TemporaryFile(for: path, overwrite: overwrite)
+        } catch {
+            throw AudioIOError(error)
+        }
+        temporaryPath = file.path
+        let fd = file.fileDescriptor
         var info = SF_INFO()
         info.samplerate = Int32(format.sampleRate)
         info.channels = Int32(format.channelCount)
@@ -134,13 +140,13 @@ public final class SoundFileWriter: AudioSink {
             cleanUp()
             throw AudioIOError(.writeFailed, path: path, "cannot finish the file", cause: text)
         }
-        if fsync(fd) != 0 {
-            let text = String(cString: strerror(errno))
+        do throws(FileSafetyError) {
+            // The file stays open and locked until commit or discard.
+            try file.sync()
+        } catch {
             cleanUp()
-            throw AudioIOError(.writeFailed, path: path, "cannot flush the file to disk: \(text)")
+            throw AudioIOError(error)
         }
-        Glibc.close(fd)
-        fd = -1
     }
 
     /// Finishes the encoder (if `finish()` was not called), flushes the file to disk and moves
@@ -150,11 +156,11 @@ public final class SoundFileWriter: AudioSink {
     public func commit() throws {
         guard !finished else { return }
         try finish()
-        do {
-            try AtomicFile.place(temporaryPath, at: path, overwrite: overwrite)
+        do throws(FileSafetyError) {
+            try file.place()
         } catch {
             cleanUp()
-            throw error
+            throw AudioIOError(error)
         }
         finished = true
     }
@@ -168,9 +174,7 @@ public final class SoundFileWriter: AudioSink {
     }
 
     private func cleanUp() {
-        if fd >= 0 { Glibc.close(fd) }
-        fd = -1
-        AtomicFile.remove(temporaryPath)
+        file.discard()
         finished = true
     }
 
@@ -188,75 +192,5 @@ public final class SoundFileWriter: AudioSink {
                 j += channels
             }
         }
-    }
-
-    /// Removes the temporary files that writers of processes no longer running left in
-    /// `folder` (a process killed with SIGKILL, a power cut), so that re-running a batch leaves
-    /// only complete outputs under their final names.
-    ///
-    /// A file is removed only when all of these hold: its name is `temporaryName`'s form, it is
-    /// a regular file, the pid in its name is not a running process, and no one holds its lock
-    /// (a live writer does). Files of this process and of live ones are never touched.
-    /// - Returns: the names removed (empty when the folder does not exist or cannot be read).
-    @discardableResult
-    public static func removeStaleTemporaryFiles(in folder: String) -> [String] {
-        guard let dir = opendir(folder) else { return [] }
-        defer { closedir(dir) }
-        var removed: [String] = []
-        let base = folder.hasSuffix("/") ? folder : folder + "/"
-        while let entry = readdir(dir) {
-            let name = withUnsafePointer(to: &entry.pointee.d_name) { p in
-                p.withMemoryRebound(to: CChar.self, capacity: Int(NAME_MAX) + 1) { String(cString: $0) }
-            }
-            guard let pid = owner(ofTemporaryName: name), pid != getpid() else { continue }
-            if kill(pid, 0) == 0 || errno == EPERM { continue }  // running (EPERM: someone else's)
-            let path = base + name
-            let fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK)
-            guard fd >= 0 else { continue }
-            defer { Glibc.close(fd) }
-            var st = stat()
-            guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG, flock(fd, LOCK_EX | LOCK_NB) == 0 else { continue }
-            if unlink(path) == 0 { removed.append(name) }
-        }
-        return removed.sorted()
-    }
-
-    /// The pid in a temporary file's name (`.ltx-audio-tmp-<pid>-<serial>-...`), or nil.
-    static func owner(ofTemporaryName name: String) -> Int32? {
-        guard name.hasPrefix(temporaryPrefix) else { return nil }
-        let fields = name.dropFirst(temporaryPrefix.count).split(separator: "-", maxSplits: 2, omittingEmptySubsequences: false)
-        guard fields.count == 3, let pid = Int32(fields[0]), pid > 0, Int(fields[1]) != nil else { return nil }
-        return pid
-    }
-
-    /// Longest file name most file systems take, in bytes (NAME_MAX).
-    static let maxNameBytes = 255
-
-    /// `.ltx-audio-tmp-<pid>-<serial>-<base>`, with `base` shortened (at a character boundary)
-    /// so the name fits in `maxNameBytes`: a 255-byte output name must still get a temporary
-    /// file. The pid lets a later run recognise files left by a killed process.
-    static func temporaryName(pid: Int32, serial: Int, base: String) -> String {
-        let head = temporaryPrefix + "\(pid)-\(serial)-"
-        var kept = Substring(base)
-        while head.utf8.count + kept.utf8.count > maxNameBytes, !kept.isEmpty { kept = kept.dropLast() }
-        return head + kept
-    }
-
-    static func split(_ path: String) -> (dir: String, base: String) {
-        guard let slash = path.lastIndex(of: "/") else { return ("", path) }
-        let dir = String(path[..<slash])
-        return (dir.isEmpty ? "/" : dir, String(path[path.index(after: slash)...]))
-    }
-}
-
-/// A small pthread mutex, so AudioIO needs no Foundation for one counter.
-final class PThreadLock: @unchecked Sendable {
-    private var mutex = pthread_mutex_t()
-    init() { pthread_mutex_init(&mutex, nil) }
-    deinit { pthread_mutex_destroy(&mutex) }
-    func withLock<T>(_ body: () -> T) -> T {
-        pthread_mutex_lock(&mutex)
-        defer { pthread_mutex_unlock(&mutex) }
-        return body()
     }
 }

@@ -1,4 +1,5 @@
 import AudioCore
+import FileSafety
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)

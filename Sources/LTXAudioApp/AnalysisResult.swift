@@ -22,7 +22,7 @@ extension AnalysisResult {
         do {
             return .measured(try Analysis.analyze(path: path, measures: measures))
         } catch let error as AudioIOError {
-            return .failed(path: path, message: error.description)
+            return .failed(path: path, message: error.commandLineDescription)
         } catch {
             return .failed(path: path, message: "\(path): \(error)")
         }

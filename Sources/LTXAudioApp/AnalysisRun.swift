@@ -2,6 +2,7 @@ import AudioFileMastering
 import AudioCore
 import AudioIO
 import DSP
+import FileSafety
 import Foundation
 
 /// `ltx-audio analyze`: measure files, print a table or JSON, optionally draw plots.
@@ -64,13 +65,12 @@ package struct AnalyzeRun {
                 if let k = absoluteInputs.firstIndex(of: InputDiscovery.absolute(plotFile)) {
                     result = .failed(path: path, message: "\(plotFile): the plot would replace the input \(inputs[k]); choose another --plot name")
                 } else {
-                    do {
+                    do throws(FileSafetyError) {
                         let svg = LoudnessPlot.svg(for: analysis, targetLUFS: targetLUFS)
                         try AtomicFile.write(Array(svg.utf8), to: plotFile, overwrite: overwrite)
-                    } catch let error as AudioIOError {
-                        result = .failed(path: path, message: "\(plotFile): cannot write the plot: \(error.message)")
                     } catch {
-                        result = .failed(path: path, message: "\(plotFile): cannot write the plot: \(error)")
+                        let reason = error.code == .exists ? "exists already; pass --overwrite to replace it" : error.detail
+                        result = .failed(path: path, message: "\(plotFile): cannot write the plot: \(reason)")
                     }
                 }
             }

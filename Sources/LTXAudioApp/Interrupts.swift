@@ -1,5 +1,5 @@
-import AudioIO
 import FalClient
+import FileSafety
 import Foundation
 
 #if canImport(Glibc)
@@ -52,7 +52,7 @@ public enum Interrupts {
                     return state.cancellable && state.interrupts == 1
                 }
                 if cancels { continue }
-                AtomicFile.removeTemporaryFiles()
+                removeAllTemporaryFiles()
                 FalQueueClient.removePartialDownloads()
                 _exit(128 + received)
             }

@@ -1,4 +1,5 @@
 import FalClient
+import FileSafety
 import Foundation
 
 #if canImport(Glibc)
@@ -50,7 +51,8 @@ public struct JournalEntry: Codable, Sendable, Equatable {
 
 /// A small JSON state file (`$XDG_STATE_HOME/ltx-audio/requests.json`, by default
 /// `~/.local/state/ltx-audio/requests.json`) listing submitted requests, so an interrupted run
-/// can be resumed. Written atomically (temporary file + rename) under an advisory lock, so
+/// can be resumed. Written atomically (FileSafety's `AtomicFile`: a registered temporary file,
+/// flushed to disk, then renamed over the old journal; mode 0600) under an advisory lock, so
 /// concurrent clips and concurrent processes do not lose each other's updates. Keeps the
 /// newest ``maxEntries``.
 public final class Journal: Sendable {
@@ -136,14 +138,12 @@ public final class Journal: Sendable {
         e.dateEncodingStrategy = .iso8601
         e.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         let data = try e.encode(JournalFile(version: 1, requests: list))
-        let temp = path + ".tmp-\(getpid())"
-        guard FileManager.default.createFile(atPath: temp, contents: data, attributes: [.posixPermissions: 0o600]) else {
-            throw JournalError("cannot write the journal \(temp)")
-        }
-        if rename(temp, path) != 0 {
-            let reason = String(cString: strerror(errno))
-            unlink(temp)
-            throw JournalError("cannot replace the journal \(path): \(reason)")
+        // A temporary file a killed writer left beside the journal (its lock is free then).
+        FileSafety.removeStaleTemporaryFiles(in: (path as NSString).deletingLastPathComponent)
+        do throws(FileSafetyError) {
+            try AtomicFile.write(Array(data), to: path, overwrite: true, mode: 0o600)
+        } catch {
+            throw JournalError("cannot write the journal \(path): \(error.detail)")
         }
     }
 

@@ -1,6 +1,7 @@
 import AudioCore
 import AudioFileMastering
 import AudioIO
+import FileSafety
 import Foundation
 import Mastering
 
@@ -54,11 +55,11 @@ package enum OutputPlanner {
     }
 
     /// Removes temporary files that a killed earlier run left in the folders these jobs write
-    /// to (see `SoundFileWriter.removeStaleTemporaryFiles`), with a note on stderr for each folder.
+    /// to (see FileSafety's `removeStaleTemporaryFiles(in:)`), with a note on stderr for each folder.
     package static func removeStaleTemporaryFiles(for jobs: [MasterJob]) {
         let folders = Set(jobs.compactMap { $0.output.map { ($0 as NSString).deletingLastPathComponent } })
         for folder in folders.sorted() {
-            let removed = SoundFileWriter.removeStaleTemporaryFiles(in: folder.isEmpty ? "." : folder)
+            let removed = FileSafety.removeStaleTemporaryFiles(in: folder.isEmpty ? "." : folder)
             if !removed.isEmpty {
                 Console.note("note: removed \(removed.count) temporary file\(removed.count == 1 ? "" : "s") left in \(folder.isEmpty ? "." : folder) by an interrupted run")
             }
@@ -126,7 +127,7 @@ package enum OutputPlanner {
     package static func describe(_ error: Error, input: String) -> String {
         let text: String
         if let e = error as? AudioIOError {
-            text = e.path == input ? e.description : "\(input): \(e.description)"
+            text = e.path == input ? e.commandLineDescription : "\(input): \(e.commandLineDescription)"
         } else {
             text = "\(input): \(error)"
         }

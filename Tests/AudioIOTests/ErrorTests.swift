@@ -81,13 +81,15 @@ import TestSupport
         }
         #expect(opus?.code == .unsupportedOutput)
         #expect(opus?.message.contains("48 kHz") == true)
-        #expect(opus?.message.contains("--sample-rate 48000") == true)
+        #expect(opus?.remedy == .sampleRate(48000))
+        #expect(opus?.description.contains("use a sample rate of 48000 Hz, or choose FLAC or WAV") == true)
+        #expect(opus?.message.contains("--") == false, "a library message names no command-line option")
 
         let flac32 = #expect(throws: AudioIOError.self) { _ = try OutputEncoding(container: .flac, bitDepth: 32) }
-        #expect(flac32?.message.contains("use --bit-depth 16 or 24") == true)
+        #expect(flac32?.remedy == .bitDepth(allowed: [16, 24]) && flac32?.message.contains("WAV stores 32-bit float") == true)
 
         let mp3Depth = #expect(throws: AudioIOError.self) { _ = try OutputEncoding(container: .mp3, bitDepth: 24) }
-        #expect(mp3Depth?.message.contains("no bit depth") == true)
+        #expect(mp3Depth?.message.contains("no bit depth") == true && mp3Depth?.remedy == .noBitDepth)
 
         let mp3Surround = #expect(throws: AudioIOError.self) {
             _ = try SoundFileWriter(path: "/tmp/x.mp3", format: AudioFormat(sampleRate: 48000, channelCount: 6),

@@ -1,5 +1,6 @@
 import AudioCore
 import AudioIO
+import FileSafety
 import Foundation
 import Testing
 import TestSupport
@@ -143,12 +144,12 @@ import TestSupport
         let deadDownload = SoundFileWriter.temporaryPrefix + "2147483646-3735928559-download.part"
         let other = ".ltx-audio-tmp-notes.txt"
         for name in [live, dead, deadDownload, other] { try Data("x".utf8).write(to: URL(fileURLWithPath: dir.file(name))) }
-        #expect(SoundFileWriter.removeStaleTemporaryFiles(in: dir.path) == [dead, deadDownload].sorted())
+        #expect(FileSafety.removeStaleTemporaryFiles(in: dir.path) == [dead, deadDownload].sorted())
         #expect(dir.contents() == [other, live].sorted())
         // A writer of this very process holds its file: never removed.
         let w = try SoundFileWriter(path: dir.file("mine.wav"), format: AudioFormat(sampleRate: 8000, channelCount: 1),
                                     encoding: OutputEncoding(container: .wav, bitDepth: 16))
-        #expect(SoundFileWriter.removeStaleTemporaryFiles(in: dir.path).isEmpty)
+        #expect(FileSafety.removeStaleTemporaryFiles(in: dir.path).isEmpty)
         w.discard()
     }
 }

@@ -156,6 +156,11 @@ private final class CLIWorld: @unchecked Sendable {
         #expect(entry["status"] as? String == "mastered")
         #expect(entry["requestID"] as? String == w.server.jobIDs.first)
         #expect((entry["input"] as? [String: Any])?["prompt"] as? String == "rain on a tin roof")
+        // Only its owner may read the journal; no temporary file is left beside it.
+        let journalMode = try FileManager.default.attributesOfItem(atPath: w.journalPath)[.posixPermissions] as? Int
+        #expect(journalMode == 0o600)
+        let stateFiles = try FileManager.default.contentsOfDirectory(atPath: (w.journalPath as NSString).deletingLastPathComponent)
+        #expect(!stateFiles.contains { $0.hasPrefix(SoundFileWriter.temporaryPrefix) }, "\(stateFiles)")
         #expect(r.stdout.contains(w.out + "/rain.wav"))
         let list = try w.run(["requests"])
         #expect(list.status == 0)

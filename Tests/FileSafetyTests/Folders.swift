@@ -1,0 +1,58 @@
+import FileSafety
+import Foundation
+import TestSupport
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Helpers shared by the FileSafety suites.
+enum Files {
+    static func contents(_ path: String) -> String? {
+        FileManager.default.contents(atPath: path).map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    static func put(_ text: String, at path: String) throws {
+        try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+    }
+
+    /// Permission bits of `path` (lstat).
+    static func mode(_ path: String) -> Int? {
+        var st = stat()
+        guard lstat(path, &st) == 0 else { return nil }
+        return Int(st.st_mode) & 0o777
+    }
+
+    /// Whether another open file description can take `path`'s exclusive lock now.
+    static func lockIsFree(_ path: String) -> Bool {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        return flock(fd, LOCK_EX | LOCK_NB) == 0
+    }
+
+    @discardableResult
+    static func shell(_ command: String) -> Int32 {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/sh")
+        p.arguments = ["-c", command]
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        guard (try? p.run()) != nil else { return -1 }
+        p.waitUntilExit()
+        return p.terminationStatus
+    }
+
+    /// How this process can make a folder read-only for itself: `chmod` (not root) or a
+    /// read-only tmpfs `mount` (root ignores permissions); nil when neither works.
+    static let readOnlyFolderMethod: String? = {
+        if getuid() != 0 { return "chmod" }
+        guard let dir = try? TemporaryFolder("fs-ro-probe") else { return nil }
+        defer { dir.remove() }
+        let mounted = shell("mount -t tmpfs -o ro,size=1m tmpfs '\(dir.path)'") == 0
+        if mounted { shell("umount '\(dir.path)'") }
+        return mounted ? "mount" : nil
+    }()
+}
