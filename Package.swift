@@ -87,7 +87,7 @@ let package = Package(
         .testTarget(name: "DSPTests", dependencies: ["DSP", "TestSupport"]),
         // Compares the project's meter with libebur128 (test-only oracle).
         .testTarget(name: "LoudnessOracleTests", dependencies: ["DSP", "AudioIO", "CEBUR128", "TestSupport"]),
-        .testTarget(name: "FalClientTests", dependencies: ["FalClient", "FakeFalServer"]),
+        .testTarget(name: "FalClientTests", dependencies: ["FalClient", "FakeFalServer", "LTXAudioApp"]),
         .testTarget(name: "AudioIOTests", dependencies: ["AudioIO", "Mastering", "TestSupport"]),
         .testTarget(name: "MasteringTests", dependencies: ["Mastering", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["ltx-audio", "AudioIO", "DSP", "FakeFalServer", "TestSupport"]),

@@ -53,7 +53,7 @@ public enum Interrupts {
                 }
                 if cancels { continue }
                 AtomicFile.removeTemporaryFiles()
-                FalQueueClient.removePartialDownloads()
+                DownloadFile.removePartialDownloads()
                 _exit(128 + received)
             }
         }

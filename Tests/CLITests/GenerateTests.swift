@@ -215,7 +215,8 @@ private final class CLIWorld: @unchecked Sendable {
     @Test func rateLimitWithRetryAfterAndIngress503() async throws {
         let w = try await CLIWorld()
         defer { Task { await w.close() } }
-        w.server.script(.submit, .json(429, #"{"detail":"Too many requests"}"#, headers: [("Retry-After", "1")]))
+        // 0.15 s: at least any first backoff (0.1 s × 0.5…1.5), so the wait shown is the server's.
+        w.server.script(.submit, .json(429, #"{"detail":"Too many requests"}"#, headers: [("Retry-After", "0.15")]))
         w.server.script(.status, .ingress(503))
         let r = try w.run(["generate", "x", "-o", w.out + "/x.wav"])
         #expect(r.status == 0, "\(r.stderr)")
