@@ -123,9 +123,12 @@ extension FalQueueClient {
                 return try interpret(r)
             } catch let e as FalError where repeatable && e.code == .badResponse && (200..<300).contains(r.status) {
                 throw RetryableFailure(reason: "unreadable answer (HTTP \(r.status))", httpStatus: r.status) { n in
-                    FalError(
+                    let prefix = "unexpected answer from fal while \(operation) "
+                    let detail = e.message.hasPrefix(prefix) ? String(e.message.dropFirst(prefix.count)) : "(\(e.message))"
+                    return FalError(
                         .badResponse,
-                        (requestID.map { "fal request \($0): " } ?? "") + "the answers while \(operation) stayed unreadable after \(n) attempt\(n == 1 ? "" : "s") (\(e.message))",
+                        (requestID.map { "fal request \($0): " } ?? "")
+                            + "the answer while \(operation) was unreadable after \(n) attempt\(n == 1 ? "" : "s") \(detail)",
                         requestID: requestID, httpStatus: r.status)
                 }
             }
