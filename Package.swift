@@ -90,7 +90,8 @@ let package = Package(
         .testTarget(name: "FalClientTests", dependencies: ["FalClient", "FakeFalServer", "LTXAudioApp"]),
         .testTarget(name: "AudioIOTests", dependencies: ["AudioIO", "Mastering", "TestSupport"]),
         .testTarget(name: "MasteringTests", dependencies: ["Mastering", "TestSupport"]),
-        .testTarget(name: "CLITests", dependencies: ["ltx-audio", "AudioIO", "DSP", "FakeFalServer", "TestSupport"]),
+        .testTarget(
+            name: "CLITests", dependencies: ["ltx-audio", "AudioIO", "DSP", "FakeFalServer", "FalClient", "LTXAudioApp", "TestSupport"]),
     ]
 )
 

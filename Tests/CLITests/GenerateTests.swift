@@ -5,7 +5,7 @@ import Testing
 import TestSupport
 
 /// A distinctive key: it must appear in no output, message or file.
-private let cliKey = "falkey-CLI9Z8Y7LEAK:cl1s3cr3tXXDONOTPRINT"
+let cliKey = "falkey-CLI9Z8Y7LEAK:cl1s3cr3tXXDONOTPRINT"
 
 /// A real 1 s, 48 kHz mono, 16-bit WAV with a 440 Hz tone at -12 dBFS.
 private func toneWAV(seconds: Double = 1) -> [UInt8] {
@@ -25,7 +25,7 @@ private func toneWAV(seconds: Double = 1) -> [UInt8] {
 }
 
 /// One CLI scenario: a fake server, a scratch folder (output, state, home), the key.
-private final class CLIWorld: @unchecked Sendable {
+final class CLIWorld: @unchecked Sendable {
     let server: FakeFalServer
     let root: String
     var out: String { root + "/out" }
