@@ -73,10 +73,13 @@ final class CLIWorld: @unchecked Sendable {
 
     func waitFor(_ text: String, in path: String, seconds: Double = 30) async throws {
         let end = Date().addingTimeInterval(seconds)
-        while Date() < end {
+        // Checked once more after the deadline: tests blocking the shared task threads may
+        // keep this one from running for a while.
+        repeat {
             if let d = FileManager.default.contents(atPath: path), String(decoding: d, as: UTF8.self).contains(text) { return }
             try await Task.sleep(for: .milliseconds(20))
-        }
+        } while Date() < end
+        if let d = FileManager.default.contents(atPath: path), String(decoding: d, as: UTF8.self).contains(text) { return }
         Issue.record("'\(text)' never appeared in \(path)")
     }
 
