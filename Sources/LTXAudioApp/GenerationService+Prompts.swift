@@ -31,7 +31,8 @@ extension GenerationService {
     /// line's output stem and its input, so that a re-run finds it: clips already done (their
     /// output exists and the manifest or the journal says so) are skipped, clips submitted but
     /// not fetched are fetched through their journal entries (never submitted again, unless
-    /// their cancel was accepted), the rest are submitted, at most `concurrency` in flight.
+    /// their cancel was accepted or fal ended them without a result), the rest are submitted,
+    /// at most `concurrency` in flight.
     /// Each finished clip gets its line in `FOLDER/manifest.jsonl`. Never throws.
     /// - Returns: one report per line, in file order.
     public func generate(batch plan: PromptBatchPlan) async -> [ClipReport] {
@@ -86,7 +87,7 @@ extension GenerationService {
                         "line \(line.lineNumber): \(existing) already exists and is not from this batch; nothing was sent (move it, or pass --overwrite)")
                 }
             }
-            if let entry, entry.status != .cancelled {
+            if let entry, entry.status != .cancelled, entry.endedOnFal != true {
                 steps.append(.resume(entry))
             } else {
                 steps.append(.submit)

@@ -285,9 +285,11 @@ public final class GenerationService: Sendable {
             if let handle {
                 let msg = report.error!
                 let status = report.status
+                let ended = fe?.code == .jobFailed || fe?.code == .startTimeout
                 note {
                     try journal.update(handle.requestID) {
                         if status == .failed && $0.original == nil { $0.status = .failed }
+                        if ended { $0.endedOnFal = true }
                         $0.message = msg
                     }
                 }

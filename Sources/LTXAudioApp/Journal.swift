@@ -37,6 +37,9 @@ public struct JournalEntry: Codable, Sendable, Equatable {
     /// The prompt-file line this request is for (`--prompts`): a digest of the output folder,
     /// the output stem and the input, so that a re-run of the batch finds it.
     public var batchKey: String?
+    /// Set when fal ended the request without a result (it failed, or did not start in time):
+    /// nothing of it can be fetched, so a re-run of its batch submits the line again.
+    public var endedOnFal: Bool?
 
     public init(
         requestID: String, endpoint: String, input: LTXTextToAudioInput, submittedAt: Date = Date(), queueURL: String,

@@ -146,6 +146,46 @@ import TestSupport
         #expect(FileManager.default.contents(atPath: w.out + "/lib/two.wav") == Data("mine".utf8))
     }
 
+    @Test func aClipThatFalFailedIsSubmittedAgainOnTheReRun() async throws {
+        var sc = FakeFalServer.Scenario()
+        sc.completedError = "Safety checker flagged the output"
+        let w = try await CLIWorld(sc)
+        defer { Task { await w.close() } }
+        let list = w.root + "/p.jsonl"
+        write(#"{"prompt":"a bell","name":"bell"}"# + "\n", to: list)
+        let lib = w.out + "/lib"
+        let first = try w.run(["generate", "--prompts", list, "-o", lib])
+        #expect(first.status == 1, "\(first.stderr)")
+        #expect(try manifest(lib).first?["status"] as? String == "failed")
+        #expect((try manifest(lib).first?["error"] as? String)?.contains("Safety checker flagged") == true)
+        var fixed = w.server.scenario
+        fixed.completedError = nil
+        w.server.scenario = fixed
+        let again = try w.run(["generate", "--prompts", list, "-o", lib])
+        #expect(again.status == 0, "\(again.stderr)")
+        #expect(w.server.requests(.submit).count == 2, "fal ended the first request without a result")
+        #expect(files(lib) == ["bell.original.wav", "bell.wav", "manifest.jsonl"])
+        #expect(try manifest(lib).last?["status"] as? String == "mastered")
+    }
+
+    @Test func noWaitSubmitsTheBatchAndTheSameCommandCollectsIt() async throws {
+        let w = try await CLIWorld()
+        defer { Task { await w.close() } }
+        let list = w.root + "/p.txt"
+        write("one\ntwo\nthree\n", to: list)
+        let lib = w.out + "/lib"
+        let submitted = try w.run(["generate", "--prompts", list, "-o", lib, "--no-wait", "--json"])
+        #expect(submitted.status == 0, "\(submitted.stderr)")
+        #expect(submitted.stdout.split(separator: "\n").count == 3)
+        #expect(w.server.requests(.submit).count == 3 && w.server.requests(.status).isEmpty)
+        #expect(!FileManager.default.fileExists(atPath: lib + "/manifest.jsonl"))
+        let collected = try w.run(["generate", "--prompts", list, "-o", lib, "--concurrency", "3"])
+        #expect(collected.status == 0, "\(collected.stderr)")
+        #expect(w.server.requests(.submit).count == 3, "collected, not resubmitted")
+        #expect(files(lib) == ["manifest.jsonl", "one.original.wav", "one.wav", "three.original.wav", "three.wav", "two.original.wav", "two.wav"])
+        #expect(try manifest(lib).count == 3)
+    }
+
     @Test func aBatchKilledPartWayIsResumedWithoutPayingTwice() async throws {
         var sc = FakeFalServer.Scenario()
         sc.queuePositions = [3, 2, 1, 0]  // about two seconds per clip at the CLI's poll interval
