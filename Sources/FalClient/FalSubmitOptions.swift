@@ -19,6 +19,7 @@ public struct FalSubmitOptions: Sendable, Hashable {
     /// An https URL fal POSTs the outcome to, sent as the `fal_webhook` query parameter.
     public var webhookURL: String?
 
+    /// Options of one submit; nil sends nothing for that option.
     public init(startTimeout: Duration? = nil, priority: Priority? = nil, webhookURL: String? = nil) {
         self.startTimeout = startTimeout
         self.priority = priority

@@ -14,6 +14,7 @@ public final class BatchManifest: Sendable {
     public let path: String
     private let lock = NSLock()
 
+    /// The manifest of the batch in `folder` (nothing is created until the first append).
     public init(folder: String) {
         path = (folder.hasSuffix("/") ? folder : folder + "/") + "manifest.jsonl"
     }

@@ -88,8 +88,11 @@ public final class DownloadFile: FalDownloadDestination, @unchecked Sendable {
         _ = registry.withLock { active.remove(path) }
     }
 
+    /// Bytes written since the last reset.
     public var byteCount: Int { lock.withLock { size } }
 
+    /// Appends `bytes` to the temporary file.
+    /// - Throws: `FalError` `.fileSystem` (a full disk, a file size limit).
     public func write(_ bytes: UnsafeRawBufferPointer) throws {
         try lock.withLock {
             let e = writeAll(fd, bytes)
@@ -100,6 +103,7 @@ public final class DownloadFile: FalDownloadDestination, @unchecked Sendable {
         }
     }
 
+    /// Truncates the temporary file (a transfer starts again).
     public func reset() throws {
         try lock.withLock {
             guard size > 0 else { return }
@@ -110,6 +114,7 @@ public final class DownloadFile: FalDownloadDestination, @unchecked Sendable {
         }
     }
 
+    /// The first `count` bytes written.
     public func head(_ count: Int) throws -> [UInt8] {
         try lock.withLock {
             var buffer = [UInt8](repeating: 0, count: max(count, 0))
@@ -151,6 +156,7 @@ public final class DownloadFile: FalDownloadDestination, @unchecked Sendable {
         return final
     }
 
+    /// Closes and removes the temporary file.
     public func discard() {
         lock.withLock {
             if fd >= 0 {

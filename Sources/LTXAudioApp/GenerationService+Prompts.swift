@@ -1,29 +1,6 @@
 import FalClient
 import Foundation
 
-/// What `ltx-audio generate --prompts FILE -o FOLDER` was asked to do.
-public struct PromptBatchPlan: Sendable {
-    /// The parsed, validated lines.
-    public var lines: [PromptLine]
-    /// The output folder (created if missing); the manifest goes there too.
-    public var folder: String
-    public var concurrency = 1
-    /// How long to wait for each clip before cancelling it.
-    public var timeout: Duration?
-    /// The extension of mastered files.
-    public var masterExtension = "wav"
-    /// Replace outputs that exist without a record of this batch (`--overwrite`).
-    public var overwriteOutput = false
-    public var submitOptions = FalSubmitOptions()
-    /// Submit and record only (`--no-wait`).
-    public var noWait = false
-
-    public init(lines: [PromptLine], folder: String) {
-        self.lines = lines
-        self.folder = folder
-    }
-}
-
 extension GenerationService {
     /// Runs a prompt-file batch, resuming an earlier run of the same command.
     ///

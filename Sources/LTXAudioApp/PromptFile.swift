@@ -1,20 +1,6 @@
 import FalClient
 import Foundation
 
-/// One clip of a prompt file: its model input (the command's options with the line's fields
-/// on top) and the stem of its output files.
-public struct PromptLine: Sendable, Equatable {
-    /// 1-based line number in the file.
-    public var lineNumber: Int
-    /// The complete, validated model input.
-    public var input: LTXTextToAudioInput
-    /// The `name` the line gave, if any.
-    public var name: String?
-    /// The output stem: `name`, else a slug of the prompt (with `-seedN` when a seed is
-    /// known), made unique in the file with `-2`, `-3`, ... in line order.
-    public var stem: String
-}
-
 /// A prompt file for `generate --prompts`.
 ///
 /// Either plain text, one prompt per line, or JSON Lines, one object per line with `prompt`
@@ -146,6 +132,7 @@ public enum PromptFile {
 
 /// A prompt file that cannot be used; the message names the line and the field.
 public struct PromptFileError: Error, CustomStringConvertible, Sendable {
+    /// `line N: …`, one line.
     public let description: String
     init(_ description: String) { self.description = description }
 }
