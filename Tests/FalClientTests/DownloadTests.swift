@@ -103,10 +103,8 @@ import Testing
         try await Harness.with(sc) { h in
             h.server.script(.file, .text(503, "busy", headers: [("Retry-After", "1")]))
             let out = try await completedOutput(h)
-            let start = ContinuousClock.now
             let file = try await h.client.download(out.audio, to: try DownloadFile(directory: h.outDir, naming: { "k.\($0.fileExtension)" }), events: h.events.handler)
             #expect(h.clock.sleeps.contains(.seconds(1)), "the wait is asked of the injected clock")
-            #expect(ContinuousClock.now - start < .seconds(1), "and nothing really sleeps")
             #expect(file.container == .wav)
             #expect(h.events.retries.first?.1 ?? .zero >= .seconds(1))
         }

@@ -69,11 +69,9 @@ import Testing
     @Test func retryAfterIsHonoured() async throws {
         try await Harness.with { h in
             h.server.script(.submit, .json(429, #"{"detail":"Too many requests"}"#, headers: [("Retry-After", "1")]))
-            let start = ContinuousClock.now
             let handle = try await h.client.submit(.ltxTextToAudio, input: Harness.input, events: h.events.handler)
             // The wait is asked of the injected clock, which does not really sleep.
             #expect(h.clock.sleeps == [.seconds(1)])
-            #expect(ContinuousClock.now - start < .seconds(1))
             #expect(h.server.requests(.submit).count == 2)
             #expect(h.events.retries.first?.1 ?? .zero >= .seconds(1))
             #expect(h.server.jobIDs == [handle.requestID])
