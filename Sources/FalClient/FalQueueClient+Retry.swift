@@ -11,7 +11,7 @@ struct RetryableFailure: Error {
     var retryAfter: Duration?
     var httpStatus: Int?
     /// The error once `attempts` attempts have been made.
-    var exhausted: (_ attempts: Int) -> FalError
+    var exhausted: @Sendable (_ attempts: Int) -> FalError
 }
 
 /// An answer received in full.
