@@ -98,12 +98,14 @@ let package = Package(
         .testTarget(name: "FileSafetyTests", dependencies: ["FileSafety", "TestSupport"]),
         // Compares the project's meter with libebur128 (test-only oracle).
         .testTarget(name: "LoudnessOracleTests", dependencies: ["DSP", "AudioIO", "CEBUR128", "TestSupport"]),
-        .testTarget(name: "FalClientTests", dependencies: ["FalClient", "FakeFalServer"]),
+        .testTarget(name: "FalClientTests", dependencies: ["FalClient", "FakeFalServer", "LTXAudioApp"]),
         .testTarget(name: "AudioIOTests", dependencies: ["AudioIO", "Mastering", "TestSupport"]),
         .testTarget(name: "MasteringTests", dependencies: ["Mastering", "DSP", "TestSupport"]),
         // The app layer in-process: planning, encoding choice, discovery, the journal, generation.
-        .testTarget(name: "LTXAudioAppTests", dependencies: ["LTXAudioApp", "AudioIO", "FileSafety", "Mastering", "FakeFalServer", "TestSupport"]),
-        .testTarget(name: "CLITests", dependencies: ["ltx-audio", "AudioIO", "DSP", "FileSafety", "FakeFalServer", "TestSupport"]),
+        .testTarget(name: "LTXAudioAppTests", dependencies: ["LTXAudioApp", "AudioIO", "FalClient", "FileSafety", "Mastering", "FakeFalServer", "TestSupport"]),
+        .testTarget(
+            name: "CLITests",
+            dependencies: ["ltx-audio", "AudioIO", "DSP", "FileSafety", "FakeFalServer", "FalClient", "LTXAudioApp", "TestSupport"]),
     ]
 )
 

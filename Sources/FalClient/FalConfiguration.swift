@@ -27,6 +27,18 @@ public struct FalConfiguration: Sendable {
     public var maxDownloadBytes: Int = 1 << 30
     /// Sent as `User-Agent`.
     public var userAgent: String = "ltx-audio-falclient/0.1 (swift)"
+    /// Follow a request through the server-sent-events status stream
+    /// (`…/status/stream?logs=1`) before polling; polling takes over when the stream is
+    /// refused, breaks, or ends without `COMPLETED`. `false` polls only (`--poll`).
+    public var statusStream = true
+    /// The clock every wait (retry backoff, poll interval) sleeps on. Tests pass one that
+    /// does not really sleep; deadlines are still measured on `ContinuousClock`.
+    public var clock: any Clock<Duration> = ContinuousClock()
+    /// The jitter factor for each retry, drawn from the policy's range (default: uniform
+    /// random). Tests pass a fixed one.
+    public var jitterSource: @Sendable (ClosedRange<Double>) -> Double = { range in
+        range.lowerBound == range.upperBound ? range.lowerBound : Double.random(in: range)
+    }
 
     /// Resolves the queue URL: `explicit` wins (the CLI's `--queue-url`), then the environment
     /// variable `FAL_QUEUE_URL`, then ``defaultQueueURL``.

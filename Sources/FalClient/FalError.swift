@@ -12,7 +12,7 @@ public struct FalError: Error, Sendable, CustomStringConvertible {
             case missingKey, unauthorized, invalidInput, validation, jobFailed, timeout, deadline
             case notFound, expired, responseTooLarge, unknownStatus, badResponse, transport
             case submitOutcomeUnknown, cancelled, rateLimited, httpStatus, insecureURL
-            case downloadIncomplete, fileExists, fileSystem, invalidConfiguration
+            case downloadIncomplete, fileExists, fileSystem, invalidConfiguration, startTimeout
         }
         let base: Base
         /// No API key in the environment (`FAL_KEY`, or `FAL_KEY_ID` + `FAL_KEY_SECRET`).
@@ -59,6 +59,9 @@ public struct FalError: Error, Sendable, CustomStringConvertible {
         public static let fileSystem = Code(base: .fileSystem)
         /// A bad queue URL or endpoint id.
         public static let invalidConfiguration = Code(base: .invalidConfiguration)
+        /// The request did not start before its start timeout (`X-Fal-Request-Timeout`): fal
+        /// answered 504 with `X-Fal-Request-Timeout-Type: user`. Final: not retried, not resubmitted.
+        public static let startTimeout = Code(base: .startTimeout)
 
         public var description: String { base.rawValue }
     }
@@ -109,6 +112,7 @@ public struct FalError: Error, Sendable, CustomStringConvertible {
         case .fileExists: return "file exists"
         case .fileSystem: return "file system error"
         case .invalidConfiguration: return "invalid configuration"
+        case .startTimeout: return "request did not start in time"
         }
     }
 }

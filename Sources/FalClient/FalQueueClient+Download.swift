@@ -3,17 +3,9 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Musl)
-    import Musl
-#elseif canImport(Darwin)
-    import Darwin
-#endif
-
-/// A file written by ``FalQueueClient/download(_:into:naming:deadline:events:)``.
+/// A file written by ``FalQueueClient/download(_:to:deadline:events:)``.
 public struct DownloadedFile: Sendable, Hashable {
-    /// Where it was written.
+    /// Where it was written (what ``FalDownloadDestination/finish(container:)`` returned).
     public let path: String
     /// The container sniffed from its bytes.
     public let container: AudioContainer
@@ -24,54 +16,47 @@ public struct DownloadedFile: Sendable, Hashable {
 }
 
 extension FalQueueClient {
-    /// Downloads a result file into `directory` and places it atomically.
+    /// Downloads a result file into `destination`.
     ///
-    /// An https URL is streamed to a temporary file in `directory` (plain http only on the
-    /// explicitly configured queue host; redirects to anything else are refused). The size is
-    /// checked against `Content-Length` and `file.fileSize`; a download cut short is retried.
-    /// A `data:` URI (base64) is decoded. Both are capped at
-    /// ``FalConfiguration/maxDownloadBytes``. The container is sniffed from the bytes; the file
-    /// is then linked to `directory/naming(container)`, never overwriting anything. The
-    /// server's `file_name` is not used.
+    /// An https URL is streamed (plain http only on the explicitly configured queue host;
+    /// redirects to anything else are refused). The size is checked against `Content-Length`
+    /// and `file.fileSize`; a transfer cut short, failed, or answered with 408/429/5xx is
+    /// retried through the client's retry loop (the destination is reset first). A `data:`
+    /// URI (base64) is decoded. Both are capped at ``FalConfiguration/maxDownloadBytes``. The
+    /// container is sniffed from the bytes and handed to
+    /// ``FalDownloadDestination/finish(container:)``; the server's `file_name` is not used.
+    /// On any failure the destination is discarded.
     ///
-    /// - Parameter naming: the final file name (one path component) for the sniffed container.
     /// - Throws: `.expired` on 404, `.downloadIncomplete`, `.responseTooLarge`, `.insecureURL`,
-    ///   `.fileExists`, `.fileSystem`, `.cancelled`, `.deadline`.
+    ///   `.cancelled`, `.deadline`, and whatever the destination throws.
     public func download(
-        _ file: FalFile, into directory: String, naming: @Sendable (AudioContainer) -> String,
-        deadline: ContinuousClock.Instant? = nil, events: FalEventHandler? = nil
+        _ file: FalFile, to destination: some FalDownloadDestination, deadline: ContinuousClock.Instant? = nil,
+        events: FalEventHandler? = nil
     ) async throws -> DownloadedFile {
-        let temp = try TempFile(directory: directory)
         do {
             if file.url.hasPrefix("data:") {
-                try decodeDataURI(file.url, into: temp)
+                let bytes = try FalDataURI.decode(file.url, maxBytes: configuration.maxDownloadBytes)
+                try bytes.withUnsafeBytes { try destination.write($0) }
             } else {
-                try await fetch(file, into: temp, deadline: deadline, events: events)
+                try await fetch(file, into: destination, deadline: deadline, events: events)
             }
-            let head = try temp.head()
+            let head = try destination.head(64)
             let container = AudioContainer.sniff(head)
-            let name = naming(container)
-            guard !name.isEmpty, !name.contains("/"), name != ".", name != ".." else {
-                throw FalError(.fileSystem, "invalid output file name '\(clean(name, limit: 80))'")
-            }
-            let dir = directory.hasSuffix("/") ? directory : directory + "/"
-            let final = dir + name
-            try temp.place(at: final)
+            let size = destination.byteCount
+            let path = try destination.finish(container: container)
             return DownloadedFile(
-                path: final, container: container, byteCount: temp.size,
+                path: path, container: container, byteCount: size,
                 contentDescription: container == .unknown ? AudioContainer.describe(head) : container.rawValue)
         } catch {
-            temp.remove()
+            destination.discard()
             throw error
         }
     }
 
-    func decodeDataURI(_ uri: String, into temp: TempFile) throws {
-        try temp.write(FalDataURI.decode(uri, maxBytes: configuration.maxDownloadBytes))
-    }
-
-    /// Streams `file.url` into `temp`, retrying short or failed transfers.
-    func fetch(_ file: FalFile, into temp: TempFile, deadline: ContinuousClock.Instant?, events: FalEventHandler?) async throws {
+    /// Streams `file.url` into `destination`, retrying short or failed transfers.
+    func fetch(
+        _ file: FalFile, into destination: some FalDownloadDestination, deadline: ContinuousClock.Instant?, events: FalEventHandler?
+    ) async throws {
         guard let first = HTTPURL(file.url) else {
             throw FalError(.badResponse, "the result's file URL is not an http(s) URL: '\(clean(file.url, limit: 100))'")
         }
@@ -81,42 +66,37 @@ extension FalQueueClient {
         if let size = file.fileSize, size > configuration.maxDownloadBytes {
             throw FalError(.responseTooLarge, "the result file is \(size) bytes, more than the cap of \(configuration.maxDownloadBytes) bytes")
         }
-        let policy = configuration.retry
-        var attempt = 1
-        while true {
-            try checkDeadline(deadline, requestID: nil)
-            try temp.truncate()
-            var problem: String
+        try await withRetries("downloading", requestID: nil, deadline: deadline, events: events) {
+            try destination.reset()
+            let problem: String
             var retryAfter: Duration? = nil
+            var status: Int? = nil
             do {
-                (problem, retryAfter) = try await fetchOnce(first, expectedSize: file.fileSize, into: temp, deadline: deadline, events: events)
+                (problem, retryAfter, status) = try await fetchOnce(
+                    first, expectedSize: file.fileSize, into: destination, deadline: deadline, events: events)
                 if problem.isEmpty { return }
+            } catch let e as DestinationFailure {
+                throw e.underlying
             } catch let e as FalError {
                 throw e
             } catch {
                 if Task.isCancelled { throw cancelledError(nil) }
                 if let d = deadline, ContinuousClock.now >= d { throw deadlineError(nil) }
-                problem = "transfer failed after \(temp.size) bytes (\(clean(String(describing: error), limit: 100)))"
+                let what = TransportKind(error, url: first).what
+                problem = "transfer failed after \(destination.byteCount) bytes (\(clean(what, limit: 140)))"
             }
-            guard attempt < policy.maxAttempts else {
-                throw FalError(.downloadIncomplete, "the download did not complete after \(attempt) attempts: \(problem)")
+            throw RetryableFailure(reason: problem, retryAfter: retryAfter, httpStatus: status) { n in
+                FalError(.downloadIncomplete, "the download did not complete after \(n) attempts: \(problem)")
             }
-            if let wait = retryAfter, wait > policy.maxRetryAfter {
-                throw FalError(
-                    .rateLimited, "the file host asked to wait \(wait.seconds) s (\(problem)), more than the \(policy.maxRetryAfter.seconds) s this client waits; try again later with `resume`")
-            }
-            let delay = policy.delay(beforeRetry: attempt, jitterFactor: policy.randomJitter(), retryAfter: retryAfter)
-            events?(.retrying(operation: "downloading", attempt: attempt + 1, delay: delay, reason: problem))
-            try await pause(delay, deadline: deadline, requestID: nil)
-            attempt += 1
         }
     }
 
     /// One download attempt. Returns "" when complete, or why it should be retried (and the
-    /// server's `Retry-After`, if any).
+    /// server's `Retry-After` and status, if any). Destination errors come as ``DestinationFailure``.
     func fetchOnce(
-        _ start: HTTPURL, expectedSize: Int?, into temp: TempFile, deadline: ContinuousClock.Instant?, events: FalEventHandler?
-    ) async throws -> (String, Duration?) {
+        _ start: HTTPURL, expectedSize: Int?, into temp: some FalDownloadDestination, deadline: ContinuousClock.Instant?,
+        events: FalEventHandler?
+    ) async throws -> (String, Duration?, Int?) {
         var url = start
         var redirects = 0
         while true {
@@ -148,7 +128,7 @@ extension FalQueueClient {
                 let retryAfter = response.headers.first(name: "retry-after").flatMap {
                     parseRetryAfter($0, now: Date().timeIntervalSince1970)
                 }
-                return ("HTTP \(status)", retryAfter)
+                return ("HTTP \(status)", retryAfter, status)
             default:
                 let body = (try? await response.body.collect(upTo: 64 << 10)).map { Array($0.readableBytesView) } ?? []
                 throw FalError(
@@ -162,26 +142,30 @@ extension FalQueueClient {
             let total = contentLength ?? expectedSize
             var lastReport = 0
             for try await chunk in response.body {
-                if temp.size + chunk.readableBytes > configuration.maxDownloadBytes {
+                if temp.byteCount + chunk.readableBytes > configuration.maxDownloadBytes {
                     throw FalError(.responseTooLarge, "the result file is larger than the cap of \(configuration.maxDownloadBytes) bytes")
                 }
-                try chunk.withUnsafeReadableBytes { try temp.write($0) }
-                if temp.size - lastReport >= 1 << 20 {
-                    lastReport = temp.size
-                    events?(.downloading(bytes: temp.size, total: total))
+                do {
+                    try chunk.withUnsafeReadableBytes { try temp.write($0) }
+                } catch {
+                    throw DestinationFailure(underlying: error)
+                }
+                if temp.byteCount - lastReport >= 1 << 20 {
+                    lastReport = temp.byteCount
+                    events?(.downloading(bytes: temp.byteCount, total: total))
                 }
             }
-            events?(.downloading(bytes: temp.size, total: total))
-            if let n = contentLength, temp.size != n {
-                return ("got \(temp.size) of \(n) bytes", nil)
+            events?(.downloading(bytes: temp.byteCount, total: total))
+            if let n = contentLength, temp.byteCount != n {
+                return ("got \(temp.byteCount) of \(n) bytes", nil, nil)
             }
-            if let n = expectedSize, temp.size < n {
-                return ("got \(temp.size) of \(n) bytes announced by fal", nil)
+            if let n = expectedSize, temp.byteCount < n {
+                return ("got \(temp.byteCount) of \(n) bytes announced by fal", nil, nil)
             }
-            if temp.size == 0 {
-                return ("empty file", nil)
+            if temp.byteCount == 0 {
+                return ("empty file", nil, nil)
             }
-            return ("", nil)
+            return ("", nil, nil)
         }
     }
 
@@ -193,142 +177,8 @@ extension FalQueueClient {
     }
 }
 
-/// A temporary file in the destination folder, written with POSIX calls and placed with
-/// `link` + `unlink`, so the final name appears atomically and an existing file is never replaced.
-final class TempFile: @unchecked Sendable {
-    let path: String
-    private var fd: Int32
-    private(set) var size = 0
 
-    /// The partial downloads of this process, for `FalQueueClient.removePartialDownloads()`.
-    nonisolated(unsafe) private static var active: Set<String> = []
-    /// Set once the process is exiting on a signal: no new partial download.
-    nonisolated(unsafe) private static var closing = false
-    private static let lock = NSLock()
-
-    /// Removes every partial download and refuses new ones (see `removePartialDownloads()`).
-    static func removeAll() -> Int {
-        lock.withLock {
-            closing = true
-            let removed = active.filter { unlink($0) == 0 }.count
-            active.removeAll()
-            return removed
-        }
-    }
-
-    private static func forget(_ path: String) {
-        _ = lock.withLock { active.remove(path) }
-    }
-
-    init(directory: String) throws {
-        var isDir: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDir), isDir.boolValue else {
-            throw FalError(.fileSystem, "the destination folder '\(FalText.sanitize(directory, limit: 200))' does not exist")
-        }
-        let dir = directory.hasSuffix("/") ? directory : directory + "/"
-        var lastErrno: Int32 = 0
-        for _ in 0..<8 {
-            // `.ltx-audio-tmp-<pid>-<n>-…`, the form of the mastering writer's temporary files,
-            // locked while written: a download cut short by a killed process is then removed by
-            // the next run into this folder (`SoundFileWriter.removeStaleTemporaryFiles`).
-            let candidate = dir + ".ltx-audio-tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))-download.part"
-            // Created and recorded under the lock, so `removeAll()` sees every file.
-            let (f, openErrno): (Int32, Int32) = TempFile.lock.withLock {
-                guard !TempFile.closing else { return (-1, EINTR) }
-                let f = open(candidate, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-                let openErrno = errno
-                if f >= 0 { TempFile.active.insert(candidate) }
-                return (f, openErrno)
-            }
-            if f >= 0 {
-                _ = flock(f, LOCK_EX | LOCK_NB)
-                path = candidate
-                fd = f
-                return
-            }
-            lastErrno = openErrno
-            if lastErrno != EEXIST { break }
-        }
-        throw FalError(
-            .fileSystem, "cannot create a temporary file in '\(FalText.sanitize(directory, limit: 200))': \(String(cString: strerror(lastErrno)))")
-    }
-
-    deinit {
-        if fd >= 0 { close(fd) }
-    }
-
-    func write(_ bytes: UnsafeRawBufferPointer) throws {
-        var offset = 0
-        while offset < bytes.count {
-            let n = Glibc.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw FalError(.fileSystem, "writing '\(FalText.sanitize(path, limit: 200))' failed: \(String(cString: strerror(errno)))")
-            }
-            offset += n
-        }
-        size += bytes.count
-    }
-
-    func write(_ bytes: [UInt8]) throws {
-        try bytes.withUnsafeBytes { try write($0) }
-    }
-
-    func truncate() throws {
-        guard size > 0 else { return }
-        if ftruncate(fd, 0) != 0 || lseek(fd, 0, SEEK_SET) < 0 {
-            throw FalError(.fileSystem, "cannot reset '\(FalText.sanitize(path, limit: 200))': \(String(cString: strerror(errno)))")
-        }
-        size = 0
-    }
-
-    /// The first 64 bytes.
-    func head() throws -> [UInt8] {
-        var buffer = [UInt8](repeating: 0, count: 64)
-        let n = buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress!, 64, 0) }
-        guard n >= 0 else { throw FalError(.fileSystem, "cannot read back '\(FalText.sanitize(path, limit: 200))'") }
-        return Array(buffer.prefix(n))
-    }
-
-    /// Flushes, closes and links the file to `final`; fails if `final` exists.
-    func place(at final: String) throws {
-        if fsync(fd) != 0 {
-            throw FalError(.fileSystem, "cannot flush '\(FalText.sanitize(path, limit: 200))': \(String(cString: strerror(errno)))")
-        }
-        close(fd)
-        fd = -1
-        if link(path, final) != 0 {
-            let e = errno
-            if e == EEXIST {
-                throw FalError(.fileExists, "'\(FalText.sanitize(final, limit: 200))' already exists; it was not overwritten")
-            }
-            // File systems without hard links: rename, after checking nothing is there.
-            guard e == EPERM || e == ENOTSUP || e == EXDEV, access(final, F_OK) != 0, rename(path, final) == 0 else {
-                throw FalError(
-                    .fileSystem, "cannot create '\(FalText.sanitize(final, limit: 200))': \(String(cString: strerror(e)))")
-            }
-            TempFile.forget(path)
-            return
-        }
-        unlink(path)
-        TempFile.forget(path)
-    }
-
-    func remove() {
-        if fd >= 0 {
-            close(fd)
-            fd = -1
-        }
-        unlink(path)
-        TempFile.forget(path)
-    }
-}
-
-extension FalQueueClient {
-    /// Removes the partial downloads this process is writing and refuses to start new ones:
-    /// what an interrupted run (SIGTERM, a second Ctrl-C) does just before it exits. The
-    /// request stays in fal's queue and in the journal, so `resume` fetches it again.
-    /// - Returns: how many files were removed.
-    @discardableResult
-    public static func removePartialDownloads() -> Int { TempFile.removeAll() }
+/// An error thrown by the download destination: final, rethrown unchanged.
+struct DestinationFailure: Error {
+    var underlying: any Error
 }

@@ -5,10 +5,13 @@ import NIOHTTP1
 
 /// A client for fal's queue: submit, status (with logs), result, cancel, and downloads.
 ///
-/// Generic over the endpoint id. Every call retries as fal's own client does (transport errors,
-/// timeouts, 408/409/429, ingress 502/503/504) with exponential backoff and jitter, and honours
-/// `Retry-After`. A submit whose outcome is unknown (it went out, no answer came) is never
-/// repeated: that could create a second paid job.
+/// Generic over the endpoint id. Every call goes through one retry loop: transport errors,
+/// timeouts, 408/409/429 and ingress 502/503/504 are retried as fal's own client does, with
+/// exponential backoff and jitter, honouring `Retry-After`; for status, result, cancel and
+/// downloads, an answer that cannot be read (cut off, not JSON, the wrong shape) is retried
+/// too. A submit whose outcome is unknown (it went out, no answer came) is never repeated:
+/// that could create a second paid job. The client writes no files: a download goes into a
+/// ``FalDownloadDestination`` the caller supplies.
 ///
 /// The API key is sent only to the queue's own origin, in `Authorization: Key …`; it never
 /// appears in an error message or an event. Call ``shutdown()`` when done.
@@ -41,14 +44,19 @@ public final class FalQueueClient: Sendable {
 
     /// Submits `input` to `endpoint` (`POST {queue}/{endpoint}`).
     ///
-    /// An input conforming to ``FalValidatable`` is validated first; nothing is sent if it fails.
+    /// An input conforming to ``FalValidatable`` is validated first, and `options` too;
+    /// nothing is sent if either fails. The start timeout and the priority go out as headers,
+    /// the webhook as the `fal_webhook` query parameter.
     /// - Returns: the handle with the URLs to follow the request (those returned by the queue
     ///   when they are on the queue's origin, otherwise built from the app id).
-    /// - Throws: `FalError`; `.submitOutcomeUnknown` if the request may have reached fal.
+    /// - Throws: `FalError`; `.submitOutcomeUnknown` if the request may have reached fal
+    ///   without an answer (never repeated); `.startTimeout` if fal says it did not start in time.
     public func submit<Input: Encodable & Sendable>(
-        _ endpoint: FalEndpoint, input: Input, deadline: ContinuousClock.Instant? = nil, events: FalEventHandler? = nil
+        _ endpoint: FalEndpoint, input: Input, options: FalSubmitOptions = FalSubmitOptions(),
+        deadline: ContinuousClock.Instant? = nil, events: FalEventHandler? = nil
     ) async throws -> FalRequestHandle {
         if let v = input as? any FalValidatable { try v.validate() }
+        try options.validate()
         let body: Data
         do {
             let encoder = JSONEncoder()
@@ -57,17 +65,24 @@ public final class FalQueueClient: Sendable {
         } catch {
             throw FalError(.invalidInput, "the input could not be encoded as JSON: \(clean("\(error)"))")
         }
-        let url = configuration.base.appending(endpoint.id.split(separator: "/").map(String.init))
-        let r = try await exchange(
-            "submitting", .POST, url, body: Array(body), isSubmit: true, requestID: nil, deadline: deadline, events: events)
-        guard r.status == 200 || r.status == 201 || r.status == 202 else {
-            throw httpError(r, operation: "submitting to \(endpoint.id)", requestID: nil)
-        }
-        let answer: SubmitAnswer = try decode(r, operation: "submitting", requestID: r.headers.first(name: "x-fal-request-id"))
-        guard FalEndpoint.isValidRequestID(answer.request_id) else {
-            throw FalError(
-                .badResponse, "the queue answered the submit with an unusable request id '\(clean(answer.request_id, limit: 80))'; a paid job may have been created",
-                httpStatus: r.status)
+        let url = configuration.base.appending(endpoint.id.split(separator: "/").map(String.init), query: options.webhookQuery)
+        var headers: [(String, String)] = []
+        if let t = options.startTimeoutHeader { headers.append(("X-Fal-Request-Timeout", t)) }
+        if let p = options.priority { headers.append(("X-Fal-Queue-Priority", p.rawValue)) }
+        let answer: SubmitAnswer = try await call(
+            "submitting", .POST, url, body: Array(body), headers: headers, requestID: nil, repeatable: false, deadline: deadline,
+            events: events
+        ) { r in
+            guard r.status == 200 || r.status == 201 || r.status == 202 else {
+                throw httpError(r, operation: "submitting to \(endpoint.id)", requestID: nil)
+            }
+            let answer: SubmitAnswer = try decode(r, operation: "submitting", requestID: r.headers.first(name: "x-fal-request-id"))
+            guard FalEndpoint.isValidRequestID(answer.request_id) else {
+                throw FalError(
+                    .badResponse, "the queue answered the submit with an unusable request id '\(clean(answer.request_id, limit: 80))'; a paid job may have been created",
+                    httpStatus: r.status)
+            }
+            return answer
         }
         let built = try handle(for: answer.request_id, endpoint: endpoint)
         func pick(_ given: String?, _ fallback: String) -> String {
@@ -98,22 +113,28 @@ public final class FalQueueClient: Sendable {
             cancelURL: base.appending(["cancel"]).description)
     }
 
-    /// One status poll (`GET status_url?logs=1`).
+    /// One status poll (`GET status_url?logs=1`). An answer that cannot be read is retried
+    /// within the retry budget.
     public func status(
         _ handle: FalRequestHandle, logs: Bool = true, deadline: ContinuousClock.Instant? = nil, events: FalEventHandler? = nil
     ) async throws -> FalQueueStatus {
         let url = try queueURL(handle.statusURL, requestID: handle.requestID).withQuery(logs ? "logs=1" : "logs=0")
-        let r = try await exchange(
-            "checking the status", .GET, url, body: nil, isSubmit: false, requestID: handle.requestID, deadline: deadline,
-            events: events)
-        guard r.status == 200 || r.status == 202 else {
-            throw httpError(r, operation: "checking the status", requestID: handle.requestID)
+        return try await call(
+            "checking the status", .GET, url, requestID: handle.requestID, repeatable: true, deadline: deadline, events: events
+        ) { r in
+            guard r.status == 200 || r.status == 202 else {
+                throw httpError(r, operation: "checking the status", requestID: handle.requestID)
+            }
+            return try decode(r, operation: "checking the status", requestID: handle.requestID)
         }
-        return try decode(r, operation: "checking the status", requestID: handle.requestID)
     }
 
-    /// Polls until the request completes, reporting queue position changes, the start, and
-    /// each new log line once (every poll returns the whole log).
+    /// Follows the request until it completes, reporting queue position changes, the start,
+    /// and each new log line once.
+    ///
+    /// With ``FalConfiguration/statusStream`` the status stream is followed first (events as
+    /// they happen); polling every ``FalConfiguration/pollInterval`` takes over when the
+    /// stream is refused, breaks, or ends without `COMPLETED`.
     ///
     /// - Throws: `.jobFailed` for COMPLETED with an `error`; `.unknownStatus` after
     ///   ``FalConfiguration/maxUnknownStatusPolls`` unknown answers in a row; `.deadline`
@@ -122,103 +143,83 @@ public final class FalQueueClient: Sendable {
     public func waitForCompletion(
         _ handle: FalRequestHandle, deadline: ContinuousClock.Instant? = nil, events: FalEventHandler? = nil
     ) async throws -> FalQueueStatus {
-        var lastPosition: Int?? = .none
-        var started = false
-        var seenLogs = 0
-        var unknownRun = 0
+        var tracker = StatusTracker(requestID: handle.requestID, maxUnknown: configuration.maxUnknownStatusPolls)
+        if configuration.statusStream,
+            let done = try await followStream(handle, tracker: &tracker, deadline: deadline, events: events)
+        {
+            return done
+        }
         while true {
             try checkDeadline(deadline, requestID: handle.requestID)
             let s = try await status(handle, logs: true, deadline: deadline, events: events)
-            if s.logs.count > seenLogs {
-                for entry in s.logs[seenLogs...] {
-                    let line = clean(entry.message, limit: 500)
-                    if !line.isEmpty { events?(.log(line)) }
-                }
-            }
-            seenLogs = max(seenLogs, s.logs.count)
-            switch s.status {
-            case "IN_QUEUE":
-                unknownRun = 0
-                if lastPosition != .some(s.queuePosition) {
-                    lastPosition = .some(s.queuePosition)
-                    events?(.queued(position: s.queuePosition))
-                }
-            case "IN_PROGRESS":
-                unknownRun = 0
-                if !started {
-                    started = true
-                    events?(.started)
-                }
-            case "COMPLETED":
-                if let e = s.error {
-                    let type = s.errorType.map { " (\(clean($0, limit: 60)))" } ?? ""
-                    throw FalError(
-                        .jobFailed, "fal request \(handle.requestID) failed\(type): \(clean(e.text))", requestID: handle.requestID)
-                }
-                events?(.completed)
-                return s
-            default:
-                unknownRun += 1
-                if unknownRun == 1 { events?(.unknownStatus(clean(s.status, limit: 60))) }
-                if unknownRun >= configuration.maxUnknownStatusPolls {
-                    throw FalError(
-                        .unknownStatus,
-                        "fal request \(handle.requestID): the queue answered with the unknown status '\(clean(s.status, limit: 60))' \(unknownRun) times in a row; giving up (check it later with `resume`)",
-                        requestID: handle.requestID)
-                }
-            }
+            if try tracker.observe(s, clean: { self.clean($0, limit: $1) }, events: events) { return s }
             try await pause(configuration.pollInterval, deadline: deadline, requestID: handle.requestID)
         }
     }
 
-    /// Fetches the output of a completed request (`GET response_url`).
-    /// - Throws: `.expired` on 404, `.jobFailed` when the queue returns the request's error.
+    /// Fetches the output of a completed request (`GET response_url`). An answer that cannot
+    /// be read (cut off, not JSON, the wrong shape) is retried within the retry budget.
+    /// - Throws: `.expired` on 404, `.jobFailed` when the queue returns the request's error,
+    ///   `.badResponse` once the budget is spent.
     public func result<Output: Decodable>(
         _ handle: FalRequestHandle, as type: Output.Type = Output.self, deadline: ContinuousClock.Instant? = nil,
         events: FalEventHandler? = nil
     ) async throws -> Output {
         let url = try queueURL(handle.responseURL, requestID: handle.requestID)
-        let r = try await exchange(
-            "fetching the result", .GET, url, body: nil, isSubmit: false, requestID: handle.requestID, deadline: deadline,
-            events: events)
-        if r.status == 404 {
-            throw FalError(
-                .expired,
-                "the result of fal request \(handle.requestID) is no longer available (HTTP 404): it expired or the id is wrong",
-                requestID: handle.requestID, httpStatus: 404)
-        }
-        guard r.status == 200 else {
-            let e = httpError(r, operation: "fetching the result", requestID: handle.requestID)
-            if e.code == .unauthorized || e.code == .rateLimited || isIngressError(r) {
-                throw e
+        return try await call(
+            "fetching the result", .GET, url, requestID: handle.requestID, repeatable: true, deadline: deadline, events: events
+        ) { r in
+            if r.status == 404 {
+                throw FalError(
+                    .expired,
+                    "the result of fal request \(handle.requestID) is no longer available (HTTP 404): it expired or the id is wrong",
+                    requestID: handle.requestID, httpStatus: 404)
             }
-            throw FalError(.jobFailed, e.message, requestID: handle.requestID, httpStatus: r.status, field: e.field)
+            guard r.status == 200 else {
+                let e = httpError(r, operation: "fetching the result", requestID: handle.requestID)
+                if e.code == .unauthorized || e.code == .rateLimited || isIngressError(r) {
+                    throw e
+                }
+                throw FalError(.jobFailed, e.message, requestID: handle.requestID, httpStatus: r.status, field: e.field)
+            }
+            return try decode(r, operation: "fetching the result", requestID: handle.requestID)
         }
-        return try decode(r, operation: "fetching the result", requestID: handle.requestID)
     }
 
     /// Asks the queue to cancel (`PUT cancel_url`). Queued requests are removed; running ones
     /// are signalled. The cancel can race with completion.
+    ///
+    /// The answer is judged by its JSON `status` (`OK`, `CANCELLATION_REQUESTED`,
+    /// `ALREADY_COMPLETED`, `NOT_FOUND`), whatever the HTTP code; a 2xx answer without a
+    /// readable status is retried like a transport error.
     public func cancel(_ handle: FalRequestHandle, events: FalEventHandler? = nil) async throws -> FalCancelOutcome {
         let url = try queueURL(handle.cancelURL, requestID: handle.requestID)
         let deadline = ContinuousClock.now + .seconds(30)
-        let r = try await exchange(
-            "cancelling", .PUT, url, body: nil, isSubmit: false, requestID: handle.requestID, deadline: deadline, events: events)
-        let bodyStatus = (try? JSONDecoder().decode(JSONValue.self, from: Data(r.body)))?["status"]?.stringValue
-        switch (r.status, bodyStatus) {
-        case (_, "ALREADY_COMPLETED"): return .alreadyCompleted
-        case (404, _), (_, "NOT_FOUND"): return .notFound
-        case (200..<300, let s): return .accepted(clean(s ?? "OK", limit: 40))
-        default: throw httpError(r, operation: "cancelling", requestID: handle.requestID)
+        return try await call(
+            "cancelling", .PUT, url, requestID: handle.requestID, repeatable: true, deadline: deadline, events: events
+        ) { r in
+            let bodyStatus = (try? JSONDecoder().decode(JSONValue.self, from: Data(r.body)))?["status"]?.stringValue
+            switch (r.status, bodyStatus) {
+            case (_, "ALREADY_COMPLETED"): return .alreadyCompleted
+            case (_, "NOT_FOUND"): return .notFound
+            case (_, "OK"), (_, "CANCELLATION_REQUESTED"): return .accepted(bodyStatus!)
+            case (404, nil): return .notFound
+            case (200..<300, _):
+                let shown = bodyStatus.map { "the unknown status '\(clean($0, limit: 40))'" } ?? FalText.excerpt(r.body, redacting: credentials.secrets)
+                throw FalError(
+                    .badResponse, "unexpected answer to the cancel (HTTP \(r.status)): \(shown)", requestID: handle.requestID,
+                    httpStatus: r.status)
+            default: throw httpError(r, operation: "cancelling", requestID: handle.requestID)
+            }
         }
     }
 
     /// Submit, wait and fetch in one call.
     public func subscribe<Input: Encodable & Sendable, Output: Decodable>(
-        _ endpoint: FalEndpoint, input: Input, as type: Output.Type = Output.self,
+        _ endpoint: FalEndpoint, input: Input, as type: Output.Type = Output.self, options: FalSubmitOptions = FalSubmitOptions(),
         deadline: ContinuousClock.Instant? = nil, events: FalEventHandler? = nil
     ) async throws -> (FalRequestHandle, Output) {
-        let h = try await submit(endpoint, input: input, deadline: deadline, events: events)
+        let h = try await submit(endpoint, input: input, options: options, deadline: deadline, events: events)
         try await waitForCompletion(h, deadline: deadline, events: events)
         return (h, try await result(h, as: type, deadline: deadline, events: events))
     }
@@ -252,135 +253,6 @@ public final class FalQueueClient: Sendable {
 
     func cancelledError(_ requestID: String?) -> FalError {
         FalError(.cancelled, "cancelled" + (requestID.map { " (fal request \($0))" } ?? ""), requestID: requestID)
-    }
-
-    /// Sleeps `duration`, or until the deadline (then throws `.deadline`).
-    func pause(_ duration: Duration, deadline: ContinuousClock.Instant?, requestID: String?) async throws {
-        var d = duration
-        var hitsDeadline = false
-        if let deadline {
-            let left = deadline - ContinuousClock.now
-            if left <= d {
-                d = max(left, .zero)
-                hitsDeadline = true
-            }
-        }
-        do { try await Task.sleep(for: d) } catch { throw cancelledError(requestID) }
-        if hitsDeadline { throw deadlineError(requestID) }
-    }
-
-    struct RawResponse {
-        var status: Int
-        var headers: HTTPHeaders
-        var body: [UInt8]
-    }
-
-    /// Why a response may be retried, or nil.
-    func retryReason(_ r: RawResponse) -> String? {
-        switch r.status {
-        case 408: return "HTTP 408 request timeout"
-        case 409: return "HTTP 409 conflict"
-        case 429: return "HTTP 429 rate limited"
-        case 502, 503, 504: return isIngressError(r) ? "HTTP \(r.status) from the ingress proxy" : nil
-        default: return nil
-        }
-    }
-
-    /// A 502/503/504 from the proxy in front of fal (not from fal itself): no
-    /// `x-fal-request-id`, no timeout type, and an nginx or HTML body.
-    func isIngressError(_ r: RawResponse) -> Bool {
-        guard [502, 503, 504].contains(r.status), r.headers.first(name: "x-fal-request-id") == nil,
-            r.headers.first(name: "x-fal-request-timeout-type") == nil
-        else { return false }
-        let text = String(decoding: r.body.prefix(4096), as: UTF8.self).lowercased()
-        return text.contains("nginx") || text.contains("<html")
-    }
-
-    /// One HTTP exchange with retries; returns the final response (any status).
-    func exchange(
-        _ operation: String, _ method: HTTPMethod, _ url: HTTPURL, body: [UInt8]?, isSubmit: Bool, requestID: String?,
-        deadline: ContinuousClock.Instant?, events: FalEventHandler?
-    ) async throws -> RawResponse {
-        let policy = configuration.retry
-        var attempt = 1
-        while true {
-            try checkDeadline(deadline, requestID: requestID)
-            var request = HTTPClientRequest(url: url.description)
-            request.method = method
-            request.headers.add(name: "Authorization", value: credentials.authorizationHeader)
-            request.headers.add(name: "User-Agent", value: configuration.userAgent)
-            request.headers.add(name: "Accept", value: "application/json")
-            if let body {
-                request.headers.add(name: "Content-Type", value: "application/json")
-                request.body = .bytes(ByteBuffer(bytes: body))
-            }
-            let response: RawResponse
-            var answeredID: String? = nil
-            do {
-                let r = try await http.execute(request, deadline: nioDeadline(deadline))
-                answeredID = r.headers.first(name: "x-fal-request-id").map { clean($0, limit: 80) }
-                if let lengthText = r.headers.first(name: "content-length"), let length = Int(lengthText),
-                    length > configuration.maxJSONBytes
-                {
-                    throw FalError(
-                        .responseTooLarge, "the answer while \(operation) is \(length) bytes, more than the cap of \(configuration.maxJSONBytes)",
-                        requestID: requestID, httpStatus: Int(r.status.code))
-                }
-                let buffer = try await r.body.collect(upTo: configuration.maxJSONBytes)
-                response = RawResponse(status: Int(r.status.code), headers: r.headers, body: Array(buffer.readableBytesView))
-            } catch let e as FalError {
-                throw e
-            } catch is NIOTooManyBytesError {
-                throw FalError(
-                    .responseTooLarge, "the answer while \(operation) is larger than the cap of \(configuration.maxJSONBytes) bytes",
-                    requestID: requestID)
-            } catch {
-                if Task.isCancelled { throw cancelledError(requestID) }
-                if let d = deadline, ContinuousClock.now >= d { throw deadlineError(requestID) }
-                let kind = TransportKind(error)
-                let what = clean(String(describing: error), limit: 120)
-                if isSubmit && !kind.notSent {
-                    let idText = answeredID.map { " (fal's request id from the cut-off answer: \($0))" } ?? ""
-                    throw FalError(
-                        .submitOutcomeUnknown,
-                        "the submit was sent but no complete answer came (\(what)); a paid job may have been created on fal\(idText). It was not resubmitted: check your fal dashboard before trying again",
-                        requestID: answeredID)
-                }
-                if attempt < policy.maxAttempts {
-                    let delay = policy.delay(beforeRetry: attempt, jitterFactor: policy.randomJitter())
-                    events?(.retrying(operation: operation, attempt: attempt + 1, delay: delay, reason: what))
-                    try await pause(delay, deadline: deadline, requestID: requestID)
-                    attempt += 1
-                    continue
-                }
-                throw FalError(
-                    kind.timeout ? .timeout : .transport,
-                    (kind.timeout ? "timed out" : "connection failed") + " while \(operation) after \(attempt) attempt\(attempt == 1 ? "" : "s"): \(what)",
-                    requestID: requestID)
-            }
-
-            if isSubmit && response.status == 504 && isIngressError(response) {
-                throw FalError(
-                    .submitOutcomeUnknown,
-                    "the queue's proxy timed out on the submit (HTTP 504); a paid job may have been created on fal. It was not resubmitted: check your fal dashboard before trying again",
-                    httpStatus: 504)
-            }
-            guard let reason = retryReason(response), attempt < policy.maxAttempts else { return response }
-            var retryAfter: Duration? = nil
-            if let ra = response.headers.first(name: "retry-after") {
-                retryAfter = parseRetryAfter(ra, now: Date().timeIntervalSince1970)
-                if let wait = retryAfter, wait > policy.maxRetryAfter {
-                    throw FalError(
-                        .rateLimited,
-                        "fal asked to wait \(wait.seconds) s before retrying (HTTP \(response.status)) while \(operation), more than the \(policy.maxRetryAfter.seconds) s this client waits; try again later",
-                        requestID: requestID, httpStatus: response.status)
-                }
-            }
-            let delay = policy.delay(beforeRetry: attempt, jitterFactor: policy.randomJitter(), retryAfter: retryAfter)
-            events?(.retrying(operation: operation, attempt: attempt + 1, delay: delay, reason: reason))
-            try await pause(delay, deadline: deadline, requestID: requestID)
-            attempt += 1
-        }
     }
 
     func nioDeadline(_ deadline: ContinuousClock.Instant?) -> NIODeadline {
@@ -472,36 +344,6 @@ struct ErrorBody {
                 summary = FalText.excerpt(body, redacting: [], limit: 120)
                 summary = clean(summary, 130)
             }
-        }
-    }
-}
-
-/// What a transport error says about the request.
-struct TransportKind {
-    /// The request certainly did not leave (connect failed): safe to repeat even a submit.
-    var notSent = false
-    var timeout = false
-
-    init(_ error: any Error) {
-        if let e = error as? HTTPClientError {
-            switch e {
-            case .connectTimeout, .tlsHandshakeTimeout, .socksHandshakeTimeout, .httpProxyHandshakeTimeout,
-                .getConnectionFromPoolTimeout:
-                notSent = true
-                timeout = true
-            case .readTimeout, .writeTimeout, .deadlineExceeded:
-                timeout = true
-            default: break
-            }
-        } else if String(describing: type(of: error)) == "NIOConnectionError" {
-            // NIOPosix's type (all connect attempts failed); matched by name so this target
-            // needs no NIOPosix dependency.
-            notSent = true
-        } else if let e = error as? ChannelError, case .connectTimeout = e {
-            notSent = true
-            timeout = true
-        } else if let e = error as? IOError, [ECONNREFUSED, ENETUNREACH, EHOSTUNREACH].contains(e.errnoCode) {
-            notSent = true
         }
     }
 }

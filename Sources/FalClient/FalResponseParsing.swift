@@ -30,7 +30,8 @@ package enum FalDataURI {
 /// throw or return, never trap, whatever the bytes.
 package enum FalResponseParsing {
     /// Runs `bytes` through the submit, status, result and error-body parsers (as JSON), the
-    /// `data:` URI decoder (as text), and the container sniffer; returns how many parsed, so
+    /// `data:` URI decoder (as text), the server-sent-events parser (in two chunks), and the
+    /// container sniffer; returns how many parsed, so
     /// the work cannot be optimised away.
     @discardableResult
     package static func exercise(_ bytes: [UInt8]) -> Int {
@@ -49,6 +50,11 @@ package enum FalResponseParsing {
         if let decoded = try? FalDataURI.decode(text.hasPrefix("data:") ? text : "data:audio/wav;base64," + text,
                                                 maxBytes: 1 << 20) {
             parsed += AudioContainer.sniff(decoded) == .unknown ? 0 : 1
+        }
+        var sse = ServerSentEventParser(maxLineBytes: 4096)
+        let half = bytes.count / 2
+        if let first = try? sse.feed(bytes[..<half]), let second = try? sse.feed(bytes[half...]) {
+            parsed += (first + second).count
         }
         _ = FalText.excerpt(bytes, redacting: ["fuzz-secret"])
         _ = parseRetryAfter(text, now: 0)

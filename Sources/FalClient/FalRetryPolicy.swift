@@ -7,8 +7,11 @@
 public struct FalRetryPolicy: Sendable {
     /// Attempts in total, including the first.
     public var maxAttempts: Int
+    /// The delay before the first retry, doubled for each further one.
     public var baseDelay: Duration
+    /// The longest backoff delay (before and after jitter).
     public var maxDelay: Duration
+    /// The range of the random factor applied to each delay.
     public var jitter: ClosedRange<Double>
     /// The longest `Retry-After` honoured.
     public var maxRetryAfter: Duration
@@ -38,10 +41,6 @@ public struct FalRetryPolicy: Sendable {
         if d > maxDelay { d = maxDelay }
         if let ra = retryAfter, ra > d { d = ra }
         return d
-    }
-
-    func randomJitter() -> Double {
-        jitter.lowerBound == jitter.upperBound ? jitter.lowerBound : Double.random(in: jitter)
     }
 }
 

@@ -62,6 +62,7 @@ public struct FalQueueStatus: Sendable, Decodable {
     public let logs: [FalLogEntry]
     /// Set when a `COMPLETED` request failed.
     public let error: JSONValue?
+    /// fal's `error_type` beside `error` (e.g. `runner_server_error`).
     public let errorType: String?
     /// Inference time, when reported.
     public let inferenceTime: Double?
@@ -82,6 +83,7 @@ public struct FalQueueStatus: Sendable, Decodable {
         if case .number(let t)? = metrics?["inference_time"] { inferenceTime = t } else { inferenceTime = nil }
     }
 
+    /// Whether the status is one this client knows (`IN_QUEUE`, `IN_PROGRESS`, `COMPLETED`).
     public var isKnown: Bool { ["IN_QUEUE", "IN_PROGRESS", "COMPLETED"].contains(status) }
 }
 
@@ -145,6 +147,8 @@ public enum FalProgressEvent: Sendable, Equatable {
     case retrying(operation: String, attempt: Int, delay: Duration, reason: String)
     /// Bytes downloaded so far, and the expected total if known.
     case downloading(bytes: Int, total: Int?)
+    /// The status stream could not be used to the end; polling takes over.
+    case streamFallback(reason: String)
 }
 
 /// Where progress events go.

@@ -15,6 +15,10 @@ public struct GenerationPlan: Sendable {
     public var masterExtension = "wav"
     /// Replace an existing OUT file (`--overwrite`). Downloaded originals are never replaced.
     public var overwriteOutput = false
+    /// Start timeout, priority and webhook of every submit.
+    public var submitOptions = FalSubmitOptions()
+    /// Submit and record only (`--no-wait`); `resume` fetches later.
+    public var noWait = false
 
     public init(input: LTXTextToAudioInput, output: String) {
         self.input = input
@@ -117,7 +121,9 @@ public final class GenerationService: Sendable {
                 let i = next
                 next += 1
                 group.addTask {
-                    (i, await self.runClip(index: i, total: total, input: inputs[i], destination: destination, timeout: plan.timeout))
+                    (i, await self.runClip(
+                        index: i, total: total, input: inputs[i], destination: destination, timeout: plan.timeout,
+                        options: plan.submitOptions, noWait: plan.noWait))
                 }
             }
             while next < min(max(plan.concurrency, 1), total) { launch() }
@@ -152,14 +158,19 @@ public final class GenerationService: Sendable {
                 let ms = Int(delay.components.seconds * 1000 + delay.components.attoseconds / 1_000_000_000_000_000)
                 progress.line("\(tag)\(op): \(reason); retry \(attempt) in \(ms) ms")
             case .downloading: break
+            case .streamFallback(let reason): progress.line("\(tag)\(reason); polling instead")
             }
         }
     }
 
-    func runClip(index: Int, total: Int, input: LTXTextToAudioInput, destination: Destination, timeout: Duration?) async -> ClipReport {
+    func runClip(
+        index: Int, total: Int, input: LTXTextToAudioInput, destination: Destination, timeout: Duration?,
+        options: FalSubmitOptions = FalSubmitOptions(), noWait: Bool = false, batchKey: String? = nil, name: String? = nil
+    ) async -> ClipReport {
         let tag = total > 1 ? "[\(index + 1)/\(total)] " : ""
         var report = ClipReport(prompt: input.prompt, status: .failed)
         report.seed = input.seed
+        report.name = name
         if Task.isCancelled {
             report.status = .interrupted
             report.error = "not submitted: interrupted"
@@ -168,7 +179,7 @@ public final class GenerationService: Sendable {
         let deadline = timeout.map { ContinuousClock.now + $0 }
         let handle: FalRequestHandle
         do {
-            handle = try await client.submit(input.endpoint, input: input, deadline: deadline, events: events(tag))
+            handle = try await client.submit(input.endpoint, input: input, options: options, deadline: deadline, events: events(tag))
         } catch {
             return await failed(report, error, tag: tag, handle: nil)
         }
@@ -180,9 +191,17 @@ public final class GenerationService: Sendable {
         case .folder(let dir, _): intended = dir + "/"
         }
         note {
-            try journal.record(JournalEntry(
+            var entry = JournalEntry(
                 requestID: handle.requestID, endpoint: handle.endpointID, input: input, queueURL: client.configuration.queueURL,
-                output: intended))
+                output: intended)
+            entry.webhook = options.webhookURL
+            entry.batchKey = batchKey
+            try journal.record(entry)
+        }
+        if noWait {
+            report.status = .submitted
+            progress.line("\(tag)not waiting (--no-wait): fetch and master it later with: ltx-audio resume \(handle.requestID)")
+            return report
         }
         return await finish(handle: handle, input: input, destination: destination, deadline: deadline, tag: tag, report: report)
     }
@@ -212,9 +231,9 @@ public final class GenerationService: Sendable {
                 (dir, stem, ext) = (d, ClipNaming.freeStem(base, ext: e, in: d), e)
             }
             progress.line("\(tag)downloading the result")
-            let file = try await client.download(
-                output.audio, into: dir, naming: { ClipNaming.originalName(stem: stem, in: dir, container: $0) },
-                events: events(tag))
+            let destinationFile = try DownloadFile(
+                directory: dir, naming: { ClipNaming.originalName(stem: stem, in: dir, container: $0) })
+            let file = try await client.download(output.audio, to: destinationFile, events: events(tag))
             report.original = file.path
             note { try journal.update(id) { $0.status = .downloaded; $0.original = file.path; $0.output = "\(dir)/\(stem).\(ext)" } }
             progress.line("\(tag)saved the original as \(file.path) (\(file.byteCount) bytes, \(file.container.rawValue))")
@@ -259,19 +278,32 @@ public final class GenerationService: Sendable {
             let msg = report.error!
             note { try journal.update(handle.requestID) { $0.status = accepted ? .cancelled : $0.status; $0.message = msg } }
         } else {
+            if let handle, report.original == nil, Self.mayStillBeFetched(fe) {
+                report.error! += "; the request itself may be fine: finish it later with: ltx-audio resume \(handle.requestID)"
+            }
             progress.line("\(tag)error: \(report.error!)")
             if let handle {
                 let msg = report.error!
                 let status = report.status
+                let ended = fe?.code == .jobFailed || fe?.code == .startTimeout
                 note {
                     try journal.update(handle.requestID) {
                         if status == .failed && $0.original == nil { $0.status = .failed }
+                        if ended { $0.endedOnFal = true }
                         $0.message = msg
                     }
                 }
             }
         }
         return report
+    }
+
+    /// Whether a failure left the fal request itself intact, so `resume` can still fetch it:
+    /// the client gave up on answers it could not read or reach, not on the request.
+    static func mayStillBeFetched(_ error: FalError?) -> Bool {
+        guard let error else { return false }
+        return [.badResponse, .transport, .timeout, .rateLimited, .httpStatus, .downloadIncomplete, .unknownStatus, .fileSystem]
+            .contains(error.code)
     }
 
     /// Sends a cancel outside the (cancelled) current task and says what came of it.

@@ -38,10 +38,13 @@ public typealias ClipMasterer = @Sendable (_ original: String, _ output: String,
 
 /// One line of `--json` output, and the summary of a clip.
 public struct ClipReport: Sendable, Codable, Equatable {
+    /// What became of the clip. `submitted`: sent with `--no-wait`, not fetched yet.
     public enum Status: String, Sendable, Codable {
-        case mastered, downloaded, failed, cancelled, interrupted, timedOut = "timed_out"
+        case mastered, downloaded, failed, cancelled, interrupted, timedOut = "timed_out", submitted
     }
     public var requestID: String?
+    /// The output stem of a prompt-file line (`--prompts`), nil otherwise.
+    public var name: String?
     public var seed: Int?
     public var prompt: String
     public var output: String?
@@ -52,13 +55,25 @@ public struct ClipReport: Sendable, Codable, Equatable {
     public var error: String?
 
     enum CodingKeys: String, CodingKey {
-        case requestID = "request_id", seed, prompt, output, original, loudnessBefore = "loudness_before_lufs"
+        case requestID = "request_id", name, seed, prompt, output, original, loudnessBefore = "loudness_before_lufs"
         case loudnessAfter = "loudness_after_lufs", status, error
     }
 
     public init(prompt: String, status: Status) {
         self.prompt = prompt
         self.status = status
+    }
+
+    /// The line of `manifest.jsonl`: every key present (`null` when there is no value).
+    public var manifestLine: String {
+        func v(_ x: Any?) -> Any { x ?? NSNull() }
+        let object: [String: Any] = [
+            "request_id": v(requestID), "name": v(name), "seed": v(seed), "prompt": prompt, "output": v(output),
+            "original": v(original), "loudness_before_lufs": v(loudnessBefore), "loudness_after_lufs": v(loudnessAfter),
+            "status": status.rawValue, "error": v(error),
+        ]
+        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data("{}".utf8)
+        return String(decoding: data, as: UTF8.self)
     }
 
     /// The JSON line for `--json`.

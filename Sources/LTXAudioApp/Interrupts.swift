@@ -53,7 +53,7 @@ public enum Interrupts {
                 }
                 if cancels { continue }
                 removeAllTemporaryFiles()
-                FalQueueClient.removePartialDownloads()
+                DownloadFile.removePartialDownloads()
                 _exit(128 + received)
             }
         }

@@ -33,6 +33,14 @@ public struct JournalEntry: Codable, Sendable, Equatable {
     public var seed: Int?
     /// Why it failed, if it did (sanitised, one line).
     public var message: String?
+    /// The webhook fal was given (`--webhook`), if any.
+    public var webhook: String?
+    /// The prompt-file line this request is for (`--prompts`): a digest of the output folder,
+    /// the output stem and the input, so that a re-run of the batch finds it.
+    public var batchKey: String?
+    /// Set when fal ended the request without a result (it failed, or did not start in time):
+    /// nothing of it can be fetched, so a re-run of its batch submits the line again.
+    public var endedOnFal: Bool?
 
     public init(
         requestID: String, endpoint: String, input: LTXTextToAudioInput, submittedAt: Date = Date(), queueURL: String,
@@ -112,7 +120,18 @@ public final class Journal: Sendable {
             try withFileLock {
                 var list = try read()
                 change(&list)
-                if list.count > maxEntries { list.removeFirst(list.count - maxEntries) }
+                if list.count > maxEntries {
+                    // The oldest finished entries go first; unfinished ones are kept for
+                    // resume (and for batches being re-run) as long as finished ones remain.
+                    var excess = list.count - maxEntries
+                    let finished: Set<JournalEntry.Status> = [.mastered, .failed, .cancelled]
+                    list.removeAll { e in
+                        guard excess > 0, finished.contains(e.status) else { return false }
+                        excess -= 1
+                        return true
+                    }
+                    if excess > 0 { list.removeFirst(excess) }
+                }
                 try write(list)
             }
         }

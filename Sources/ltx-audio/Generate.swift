@@ -13,16 +13,25 @@ struct Generate: AsyncParsableCommand {
             $XDG_STATE_HOME/ltx-audio/requests.json, so an interrupted run can be finished with \
             `ltx-audio resume REQUEST_ID`. Ctrl-C while waiting cancels the request on fal.
 
+            With --prompts FILE (one prompt per line, or JSON Lines with "prompt", card fields and \
+            "name"), -o is a folder; each finished clip gets a line in FOLDER/manifest.jsonl, and \
+            running the same command again resumes the batch without submitting anything twice.
+
             Examples:
               ltx-audio generate "rain on a tin roof, close mic" -o rain.wav --duration 8
               ltx-audio generate "a door creaks open" -o sfx/ --count 4 --concurrency 2 --seed 10
+              ltx-audio generate --prompts sounds.jsonl -o library/ --concurrency 4
+              ltx-audio generate "thunder" -o thunder.wav --no-wait
             """)
 
-    @Argument(help: "What to generate.")
-    var prompt: String
+    @Argument(help: "What to generate (or give --prompts FILE).")
+    var prompt: String?
 
     @Option(name: .shortAndLong, help: "Output file (one clip), or a folder (names from the prompt and the seed).")
     var output: String
+
+    @Option(help: "A file of prompts ('-': standard input): one per line, or JSON Lines objects; -o is then a folder.")
+    var prompts: String?
 
     @Option(name: .customLong("num-frames"), help: "Length in LTX frame units, 9...481 (default 121; ≈ frames / fps seconds).")
     var numFrames: Int?
@@ -62,6 +71,21 @@ struct Generate: AsyncParsableCommand {
 
     @OptionGroup var download: DownloadOptions
 
+    @Option(name: .customLong("start-timeout"), help: "Seconds the request may wait to start on fal (X-Fal-Request-Timeout; more than 1).")
+    var startTimeout: Double?
+
+    @Option(help: "Queue priority: normal or low (X-Fal-Queue-Priority).")
+    var priority: FalSubmitOptions.Priority?
+
+    @Option(help: "An https URL fal calls when the request finishes (fal_webhook); recorded in the journal.")
+    var webhook: String?
+
+    @Flag(name: .customLong("no-wait"), help: "Submit, record and print the request id, then exit; fetch later with `resume`.")
+    var noWait = false
+
+    @Flag(help: "Poll the status instead of following fal's status stream.")
+    var poll = false
+
     @Option(help: "Seconds to wait for each clip; when they run out the request is cancelled.")
     var timeout: Double?
 
@@ -80,8 +104,10 @@ struct Generate: AsyncParsableCommand {
     @OptionGroup(title: "Mastering")
     var mastering: MasteringOptions
 
+    /// The model input from the options; with --prompts, the defaults of every line (the
+    /// prompt is a placeholder, replaced by each line's).
     func makeInput() throws -> LTXTextToAudioInput {
-        var input = LTXTextToAudioInput(prompt: prompt)
+        var input = LTXTextToAudioInput(prompt: prompt ?? "(prompt file)")
         input.numFrames = numFrames
         input.framesPerSecond = fps
         if let duration {
@@ -99,7 +125,26 @@ struct Generate: AsyncParsableCommand {
         return input
     }
 
+    func submitOptions() -> FalSubmitOptions {
+        FalSubmitOptions(
+            startTimeout: startTimeout.map { .milliseconds(Int(($0 * 1000).rounded())) }, priority: priority, webhookURL: webhook)
+    }
+
     func validate() throws {
+        switch (prompt, prompts) {
+        case (nil, nil): throw ValidationError("give a prompt, or --prompts FILE")
+        case (.some, .some): throw ValidationError("give either a prompt or --prompts FILE, not both")
+        default: break
+        }
+        if prompts != nil && count != 1 { throw ValidationError("--count cannot be combined with --prompts (one clip per line)") }
+        if let startTimeout, !(startTimeout.isFinite && startTimeout > 1 && startTimeout <= 86_400) {
+            throw ValidationError("--start-timeout must be more than 1 second (and at most 86400)")
+        }
+        do {
+            try submitOptions().validate()
+        } catch let e as FalError {
+            throw ValidationError(e.field == "webhook" ? "--webhook: \(e.description)" : e.description)
+        }
         if duration != nil && numFrames != nil {
             throw ValidationError("give either --duration or --num-frames, not both")
         }
@@ -113,31 +158,68 @@ struct Generate: AsyncParsableCommand {
         }
     }
 
+    /// The prompt file's lines; a bad file is a one-line error naming the line and the field.
+    func readPromptFile(_ path: String, defaults: LTXTextToAudioInput, progress: ProgressLog) throws -> [PromptLine] {
+        let data: Data
+        if path == "-" {
+            data = FileHandle.standardInput.readDataToEndOfFile()
+        } else {
+            guard let d = FileManager.default.contents(atPath: path) else {
+                progress.line("error: cannot read the prompt file \(path)")
+                throw ExitCode.validationFailure
+            }
+            data = d
+        }
+        do {
+            return try PromptFile.parse(data, defaults: defaults)
+        } catch {
+            progress.line("error: \(path == "-" ? "standard input" : path): \(error)")
+            throw ExitCode.validationFailure
+        }
+    }
+
     func run() async throws {
         let progress = ProgressLog()
         let environment = ProcessInfo.processInfo.environment
         let input = try makeInput()
+        let lines = try prompts.map { try readPromptFile($0, defaults: input, progress: progress) }
         let client: FalQueueClient
         let masterer: ClipMasterer?
         do {
             let credentials = try FalCredentials.fromEnvironment(environment)
             var configuration = try FalConfiguration(queueURL: queueURL, environment: environment)
             configuration.maxDownloadBytes = download.maxDownloadBytes
+            configuration.statusStream = !poll
             masterer = noMaster ? nil : try GenerationMastering.masterer(mastering)
             client = FalQueueClient(credentials: credentials, configuration: configuration)
         } catch {
             progress.line("error: \(error)")
             throw ExitCode.failure
         }
-        var plan = GenerationPlan(input: input, output: output)
-        plan.count = count
-        plan.concurrency = concurrency
-        plan.timeout = timeout.map { .milliseconds(Int($0 * 1000)) }
-        plan.masterExtension = GenerationMastering.outputExtension(mastering)
-        plan.overwriteOutput = mastering.overwrite
         let service = GenerationService(client: client, journal: .standard(), progress: progress, masterer: masterer)
-        let finalPlan = plan
-        let reports = await Interrupts.run(progress: progress) { await service.generate(finalPlan) }
+        let reports: [ClipReport]
+        if let lines {
+            var plan = PromptBatchPlan(lines: lines, folder: output)
+            plan.concurrency = concurrency
+            plan.timeout = timeout.map { .milliseconds(Int($0 * 1000)) }
+            plan.masterExtension = GenerationMastering.outputExtension(mastering)
+            plan.overwriteOutput = mastering.overwrite
+            plan.submitOptions = submitOptions()
+            plan.noWait = noWait
+            let finalPlan = plan
+            reports = await Interrupts.run(progress: progress) { await service.generate(batch: finalPlan) }
+        } else {
+            var plan = GenerationPlan(input: input, output: output)
+            plan.count = count
+            plan.concurrency = concurrency
+            plan.timeout = timeout.map { .milliseconds(Int($0 * 1000)) }
+            plan.masterExtension = GenerationMastering.outputExtension(mastering)
+            plan.overwriteOutput = mastering.overwrite
+            plan.submitOptions = submitOptions()
+            plan.noWait = noWait
+            let finalPlan = plan
+            reports = await Interrupts.run(progress: progress) { await service.generate(finalPlan) }
+        }
         await client.shutdown()
         GenerationOutput.print(reports, json: json)
         if let code = GenerationOutput.exitCode(reports) { throw ExitCode(code) }
@@ -150,6 +232,8 @@ enum GenerationOutput {
         for r in reports {
             if json {
                 Swift.print(r.jsonLine)
+            } else if r.status == .submitted, let id = r.requestID {
+                Swift.print("\(id)  submitted; fetch and master it with: ltx-audio resume \(id)")
             } else if r.status == .mastered || r.status == .downloaded, let out = r.output {
                 var line = out
                 if let o = r.original, o != out { line += "  (original: \(o))" }
@@ -171,3 +255,5 @@ enum GenerationOutput {
         return nil
     }
 }
+
+extension FalSubmitOptions.Priority: ExpressibleByArgument {}

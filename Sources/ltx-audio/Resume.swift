@@ -30,6 +30,9 @@ struct Resume: AsyncParsableCommand {
     @Option(help: "Seconds to wait for the request; when they run out it is cancelled.")
     var timeout: Double?
 
+    @Flag(help: "Poll the status instead of following fal's status stream.")
+    var poll = false
+
     @Flag(name: .customLong("no-master"), help: "Keep only the downloaded original; do not master.")
     var noMaster = false
 
@@ -55,6 +58,7 @@ struct Resume: AsyncParsableCommand {
             let credentials = try FalCredentials.fromEnvironment(environment)
             var configuration = try FalConfiguration(queueURL: queueURL ?? entry?.queueURL, environment: environment)
             configuration.maxDownloadBytes = download.maxDownloadBytes
+            configuration.statusStream = !poll
             masterer = noMaster ? nil : try GenerationMastering.masterer(mastering)
             client = FalQueueClient(credentials: credentials, configuration: configuration)
         } catch {

@@ -5,7 +5,7 @@ import Testing
 import TestSupport
 
 /// A distinctive key: it must appear in no output, message or file.
-private let cliKey = "falkey-CLI9Z8Y7LEAK:cl1s3cr3tXXDONOTPRINT"
+let cliKey = "falkey-CLI9Z8Y7LEAK:cl1s3cr3tXXDONOTPRINT"
 
 /// A real 1 s, 48 kHz mono, 16-bit WAV with a 440 Hz tone at -12 dBFS.
 private func toneWAV(seconds: Double = 1) -> [UInt8] {
@@ -25,7 +25,7 @@ private func toneWAV(seconds: Double = 1) -> [UInt8] {
 }
 
 /// One CLI scenario: a fake server, a scratch folder (output, state, home), the key.
-private final class CLIWorld: @unchecked Sendable {
+final class CLIWorld: @unchecked Sendable {
     let server: FakeFalServer
     let root: String
     var out: String { root + "/out" }
@@ -73,10 +73,13 @@ private final class CLIWorld: @unchecked Sendable {
 
     func waitFor(_ text: String, in path: String, seconds: Double = 30) async throws {
         let end = Date().addingTimeInterval(seconds)
-        while Date() < end {
+        // Checked once more after the deadline: tests blocking the shared task threads may
+        // keep this one from running for a while.
+        repeat {
             if let d = FileManager.default.contents(atPath: path), String(decoding: d, as: UTF8.self).contains(text) { return }
             try await Task.sleep(for: .milliseconds(20))
-        }
+        } while Date() < end
+        if let d = FileManager.default.contents(atPath: path), String(decoding: d, as: UTF8.self).contains(text) { return }
         Issue.record("'\(text)' never appeared in \(path)")
     }
 
@@ -220,7 +223,8 @@ private final class CLIWorld: @unchecked Sendable {
     @Test func rateLimitWithRetryAfterAndIngress503() async throws {
         let w = try await CLIWorld()
         defer { Task { await w.close() } }
-        w.server.script(.submit, .json(429, #"{"detail":"Too many requests"}"#, headers: [("Retry-After", "1")]))
+        // 0.15 s: at least any first backoff (0.1 s × 0.5…1.5), so the wait shown is the server's.
+        w.server.script(.submit, .json(429, #"{"detail":"Too many requests"}"#, headers: [("Retry-After", "0.15")]))
         w.server.script(.status, .ingress(503))
         let r = try w.run(["generate", "x", "-o", w.out + "/x.wav"])
         #expect(r.status == 0, "\(r.stderr)")

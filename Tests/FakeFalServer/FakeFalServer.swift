@@ -1,8 +1,9 @@
 // A fake fal.ai queue server for the client and CLI tests.
 //
 // It listens on 127.0.0.1 on a free port, follows the queue protocol (submit, status with logs,
-// result, cancel, and a file host under /files/), records every request it receives, and can be
-// told to misbehave: replies queued per route are used first, then the simulated job answers.
+// the server-sent-events status stream, result, cancel, a start timeout, and a file host under
+// /files/), records every request it receives, and can be told to misbehave: replies queued
+// per route are used first, then the simulated job answers.
 import Foundation
 import NIOCore
 import NIOHTTP1
@@ -33,7 +34,7 @@ public final class FakeFalServer: @unchecked Sendable {
 
     /// The kind of request, for scripting and counting.
     public enum Route: String, Sendable, Hashable {
-        case submit, status, result, cancel, file, other
+        case submit, status, stream, result, cancel, file, other
     }
 
     /// A scripted answer.
@@ -48,6 +49,8 @@ public final class FakeFalServer: @unchecked Sendable {
         case delayed(milliseconds: Int64, Reply)
         /// Whatever the simulated job would answer.
         case normal
+        /// The job's status stream (server-sent events), written as the job moves on.
+        case eventStream(requestID: String)
 
         public static func json(_ status: Int, _ text: String, headers: [(String, String)] = []) -> Reply {
             .respond(status: status, headers: [("Content-Type", "application/json")] + headers, body: Array(text.utf8))
@@ -83,8 +86,35 @@ public final class FakeFalServer: @unchecked Sendable {
         public var seed = 4242
         /// Extra JSON fields added to the result object (raw JSON text, e.g. `"timings":{}`).
         public var extraOutputJSON = "\"timings\":{\"inference\":1.5},\"has_nsfw_concepts\":[false]"
+        /// Serve `GET …/status/stream` (server-sent events); false answers it with 404, as a
+        /// queue without the stream would, so clients fall back to polling.
+        public var offersStatusStream = false
+        /// Close the stream's connection abruptly after this many events.
+        public var streamBreaksAfter: Int?
+        /// End the stream cleanly after this many events (without COMPLETED, if it came later).
+        public var streamEndsAfter: Int?
 
         public init() {}
+    }
+
+    /// A WAV of a 440 Hz tone at -12 dBFS, 16-bit, `channels` channels: LTX-2.3's decoder
+    /// gives 48 kHz stereo, LTX-2 24 kHz.
+    public static func toneWAV(sampleRate: Int = 48000, channels: Int = 2, seconds: Double = 1) -> [UInt8] {
+        let frames = Int(Double(sampleRate) * seconds)
+        var b: [UInt8] = []
+        func u32(_ v: UInt32) { b += withUnsafeBytes(of: v.littleEndian, Array.init) }
+        func u16(_ v: UInt16) { b += withUnsafeBytes(of: v.littleEndian, Array.init) }
+        let dataBytes = frames * channels * 2
+        b += Array("RIFF".utf8); u32(UInt32(36 + dataBytes)); b += Array("WAVE".utf8)
+        b += Array("fmt ".utf8); u32(16); u16(1); u16(UInt16(channels)); u32(UInt32(sampleRate))
+        u32(UInt32(sampleRate * channels * 2)); u16(UInt16(channels * 2)); u16(16)
+        b += Array("data".utf8); u32(UInt32(dataBytes))
+        b.reserveCapacity(b.count + dataBytes)
+        for i in 0..<frames {
+            let v = Int16(0.25 * sin(2 * Double.pi * 440 * Double(i) / Double(sampleRate)) * 32767)
+            for _ in 0..<channels { u16(UInt16(bitPattern: v)) }
+        }
+        return b
     }
 
     private struct Job {
@@ -93,6 +123,10 @@ public final class FakeFalServer: @unchecked Sendable {
         var input: [String: Any]
         var polls = 0
         var cancelled = false
+        /// `X-Fal-Request-Timeout` of the submit, in seconds, and when it came.
+        var startTimeout: Double?
+        var submittedAt = Date()
+        var started = false
     }
 
     private let lock = NSLock()
@@ -180,6 +214,7 @@ public final class FakeFalServer: @unchecked Sendable {
         let parts = path.split(separator: "/").map(String.init)
         if parts.first == "files" { return .file }
         if let i = parts.firstIndex(of: "requests"), i == 2, parts.count > 3 {
+            if parts.count == 6, parts[4] == "status", parts[5] == "stream", method == "GET" { return .stream }
             if parts.count == 5, parts[4] == "status", method == "GET" { return .status }
             if parts.count == 5, parts[4] == "cancel", method == "PUT" { return .cancel }
             if parts.count == 4, method == "GET" { return .result }
@@ -215,7 +250,9 @@ public final class FakeFalServer: @unchecked Sendable {
             counter += 1
             let id = String(format: "0199aa%02d-fake-4e1d-b3c2-%012d", counter % 100, counter)
             let input = (try? JSONSerialization.jsonObject(with: Data(request.body))) as? [String: Any] ?? [:]
-            jobs[id] = Job(id: id, endpoint: request.path, input: input)
+            jobs[id] = Job(
+                id: id, endpoint: request.path, input: input,
+                startTimeout: request.header("x-fal-request-timeout").flatMap(Double.init))
             jobOrder.append(id)
             var answer = urls(id)
             answer["status"] = "IN_QUEUE"
@@ -229,10 +266,18 @@ public final class FakeFalServer: @unchecked Sendable {
                 return json(200, ["status": "COMPLETED", "error": "Request was cancelled", "error_type": "client_cancelled", "logs": NSNull()])
             }
             if s.holdInQueue && !_released {
+                if let limit = job.startTimeout, !job.started, Date().timeIntervalSince(job.submittedAt) > limit {
+                    // fal's answer when the start deadline of X-Fal-Request-Timeout passes.
+                    return .respond(
+                        status: 504,
+                        headers: [("Content-Type", "application/json"), ("X-Fal-Request-Timeout-Type", "user"), ("x-fal-request-id", job.id)],
+                        body: Array(#"{"detail":"Request timed out before it started","error_type":"request_timeout"}"#.utf8))
+                }
                 return json(202, ["status": "IN_QUEUE", "queue_position": s.queuePositions.last ?? 0, "logs": withLogs ? [] as [Any] : NSNull()])
             }
             let i = job.polls
             job.polls += 1
+            if i >= s.queuePositions.count { job.started = true }
             if i < s.queuePositions.count {
                 return json(202, ["status": "IN_QUEUE", "queue_position": s.queuePositions[i], "logs": withLogs ? [] as [Any] : NSNull()])
             }
@@ -277,8 +322,32 @@ public final class FakeFalServer: @unchecked Sendable {
             return json(202, ["status": "CANCELLATION_REQUESTED"])
         case .file:
             return .respond(status: 200, headers: [("Content-Type", s.contentType)], body: s.audio)
+        case .stream:
+            guard s.offersStatusStream else { return json(404, ["detail": "Not Found"]) }
+            guard jobs[parts[3]] != nil else { return json(404, ["detail": "Request not found"]) }
+            return .eventStream(requestID: parts[3])
         case .other:
             return json(404, ["detail": "Not Found"])
+        }
+    }
+
+    /// The next thing the status stream of `id` says: a status JSON (as a poll would answer,
+    /// so the job moves on), nil to wait (held in the queue), or the end.
+    enum StreamStep { case event(String, last: Bool), wait, end }
+
+    fileprivate func streamStep(_ id: String, sent: Int, lastEvent: String?) -> StreamStep {
+        lock.withLock {
+            let s = _scenario
+            if let n = s.streamEndsAfter, sent >= n { return .end }
+            guard jobs[id] != nil else { return .end }
+            let reply = simulate(Request(
+                method: "GET", path: "/fal-ai/ltx-2.3-quality/requests/\(id)/status", query: "logs=1",
+                headers: [("Authorization", "Key " + (s.expectedKey ?? ""))], body: [],
+                route: .status))
+            guard case .respond(let code, _, let body) = reply, code == 200 || code == 202 else { return .end }
+            let text = String(decoding: body, as: UTF8.self)
+            if text == lastEvent { return .wait }
+            return .event(text, last: text.contains(#""status":"COMPLETED""#))
         }
     }
 
@@ -318,6 +387,12 @@ public final class FakeFalServer: @unchecked Sendable {
             switch reply {
             case .normal:
                 send(.json(500, "{}"), context: context, keepAlive: keepAlive)
+            case .eventStream(let id):
+                var h = HTTPHeaders([("Content-Type", "text/event-stream"), ("Cache-Control", "no-cache")])
+                h.replaceOrAdd(name: "Transfer-Encoding", value: "chunked")
+                context.writeAndFlush(
+                    wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .ok, headers: h))), promise: nil)
+                streamNext(id: id, sent: 0, lastEvent: nil, context: context)
             case .closeWithoutResponse:
                 context.close(promise: nil)
             case .delayed(let ms, let inner):
@@ -347,6 +422,47 @@ public final class FakeFalServer: @unchecked Sendable {
                 let ctx = NIOLoopBound(context, eventLoop: context.eventLoop)
                 done.futureResult.whenComplete { _ in ctx.value.close(promise: nil) }
             }
+        }
+
+        /// Writes the stream's next event (or a keep-alive comment while nothing changes), then
+        /// schedules the one after; ends after COMPLETED.
+        func streamNext(id: String, sent: Int, lastEvent: String?, context: ChannelHandlerContext) {
+            guard context.channel.isActive else { return }
+            let scenario = server.scenario
+            if let n = scenario.streamBreaksAfter, sent >= n {
+                context.close(promise: nil)
+                return
+            }
+            var sentNow = sent
+            var last = lastEvent
+            var delay: Int64 = 5
+            switch server.streamStep(id, sent: sent, lastEvent: lastEvent) {
+            case .end:
+                context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+                return
+            case .wait:
+                write(": keep-alive\r\n\r\n", context: context)
+                delay = 50
+            case .event(let text, let isLast):
+                // CRLF and a comment between events, as servers may send them.
+                write("data: \(text)\r\n\r\n", context: context)
+                sentNow += 1
+                last = text
+                if isLast {
+                    context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+                    return
+                }
+            }
+            let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+            let (n, l) = (sentNow, last)
+            context.eventLoop.scheduleTask(in: .milliseconds(delay)) {
+                let (handler, ctx) = loopBound.value
+                handler.streamNext(id: id, sent: n, lastEvent: l, context: ctx)
+            }
+        }
+
+        func write(_ text: String, context: ChannelHandlerContext) {
+            context.writeAndFlush(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(bytes: Array(text.utf8))))), promise: nil)
         }
     }
 }

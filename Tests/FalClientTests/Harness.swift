@@ -25,14 +25,17 @@ final class Harness: @unchecked Sendable {
     let client: FalQueueClient
     let events = EventLog()
     let dir: String
+    /// The clock the client sleeps on: no test waits for a backoff.
+    let clock: RecordingClock
     private let lock = NSLock()
     private var _texts: [String] = []
     var texts: [String] { lock.withLock { _texts } }
 
-    init(server: FakeFalServer, client: FalQueueClient, dir: String) {
+    init(server: FakeFalServer, client: FalQueueClient, dir: String, clock: RecordingClock) {
         self.server = server
         self.client = client
         self.dir = dir
+        self.clock = clock
     }
 
     static func with(
@@ -45,11 +48,14 @@ final class Harness: @unchecked Sendable {
         var config = try FalConfiguration(queueURL: server.baseURL)
         config.retry = FalRetryPolicy(baseDelay: .milliseconds(1), maxDelay: .milliseconds(20))
         config.pollInterval = .milliseconds(2)
+        let clock = RecordingClock()
+        config.clock = clock
+        config.jitterSource = { _ in 1.0 }
         configure(&config)
         let client = FalQueueClient(credentials: try FalCredentials(key: testKey), configuration: config)
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("falclient-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: dir + "/out", withIntermediateDirectories: true)
-        let h = Harness(server: server, client: client, dir: dir)
+        let h = Harness(server: server, client: client, dir: dir, clock: clock)
         do {
             try await body(h)
         } catch {
