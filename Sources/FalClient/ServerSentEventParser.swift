@@ -18,6 +18,12 @@ package struct ServerSentEventParser: Sendable {
         package var data: String
         /// The last `id:` seen, if any.
         package var lastEventID: String?
+
+        package init(type: String, data: String, lastEventID: String?) {
+            self.type = type
+            self.data = data
+            self.lastEventID = lastEventID
+        }
     }
 
     private var line: [UInt8] = []

@@ -20,11 +20,11 @@ import Darwin
 /// flush the folder itself (`fsync` of the directory) after the move.
 public final class TemporaryFile {
     /// The final path, where `place()` puts the file.
-    public let destination: String
+    public private(set) var destination: String
     /// The temporary file's path (in the same folder as `destination`).
     public let path: String
     /// Whether `place()` replaces an existing file at `destination`.
-    public let overwrite: Bool
+    public private(set) var overwrite: Bool
     /// The open descriptor (read/write, close-on-exec, locked), or -1 once placed or discarded.
     public private(set) var fileDescriptor: Int32
 
@@ -169,6 +169,18 @@ public final class TemporaryFile {
         }
         guard rename(path, destination) == 0 else { throw placeFailed(errno) }
         renamed = true
+    }
+
+    /// Places the file under a name chosen only now (a download learns its name from its
+    /// content), in the same folder as the temporary file, as `place()` does.
+    /// - Parameters:
+    ///   - destination: the final path, in the folder the file was created for.
+    ///   - overwrite: replace an existing file there.
+    /// - Throws: as `place()`.
+    public func place(at destination: String, overwrite: Bool) throws(FileSafetyError) {
+        self.destination = destination
+        self.overwrite = overwrite
+        try place()
     }
 
     /// Abandons the file: closes it and removes the temporary name. Does nothing once placed

@@ -45,12 +45,11 @@ package struct AnalyzeRun {
 
     /// Runs the command.
     /// - Parameters:
-    ///   - standardOutput: receives the table or the JSON document.
-    ///   - standardError: receives one line per failed input (and per plot that could not be written).
+    /// - Parameter console: receives the table or the JSON document, and one error line per
+    ///   failed input (and per plot that could not be written).
     /// - Returns: `ExitStatus.success`, or `ExitStatus.inputFailed` when any input failed
     ///   (the others are still measured and printed).
-    package func run(standardOutput: (String) -> Void = { FileHandle.standardOutput.write(Data($0.utf8)) },
-                    standardError: (String) -> Void = { FileHandle.standardError.write(Data($0.utf8)) }) -> Int32 {
+    package func run(console: Console = .standard) -> Int32 {
         var measures: LoudnessMeter.Measures = [.integrated, .loudnessRange, .truePeak, .samplePeak]
         if plot != nil { measures.insert(.history) }
         let plotFiles = plot.map { Self.plotPaths(for: inputs, plot: $0) }
@@ -76,17 +75,17 @@ package struct AnalyzeRun {
             }
             if case .failed(_, let message) = result {
                 failed = true
-                standardError("error: \(Terminal.sanitize(message))\n")
+                console.error(message)
             }
             results.append(result)
         }
         if json {
-            standardOutput(AnalysisOutput.json(results))
+            console.document(AnalysisOutput.json(results))
         } else {
             let measured = results.compactMap { r -> FileAnalysis? in
                 if case .measured(let a) = r { return a } else { return nil }
             }
-            if !measured.isEmpty { standardOutput(AnalysisOutput.table(measured)) }
+            if !measured.isEmpty { console.block(AnalysisOutput.table(measured)) }
         }
         return failed ? ExitStatus.inputFailed : ExitStatus.success
     }

@@ -9,18 +9,18 @@ import Foundation
 /// `FOLDER/manifest.jsonl` of a prompt-file batch: one JSON line per clip as it finishes
 /// (``ClipReport`` with its `name`), appended and flushed, so a killed run loses at most the
 /// line being written (an unreadable last line is ignored when read back).
-public final class BatchManifest: Sendable {
+package final class BatchManifest: Sendable {
     /// The manifest file.
-    public let path: String
+    package let path: String
     private let lock = NSLock()
 
     /// The manifest of the batch in `folder` (nothing is created until the first append).
-    public init(folder: String) {
+    package init(folder: String) {
         path = (folder.hasSuffix("/") ? folder : folder + "/") + "manifest.jsonl"
     }
 
     /// The lines read back, in order; unreadable lines are skipped.
-    public func reports() -> [ClipReport] {
+    package func reports() -> [ClipReport] {
         guard let data = FileManager.default.contents(atPath: path) else { return [] }
         let decoder = JSONDecoder()
         return data.split(separator: UInt8(ascii: "\n")).compactMap { try? decoder.decode(ClipReport.self, from: Data($0)) }
@@ -28,7 +28,7 @@ public final class BatchManifest: Sendable {
 
     /// Appends one line and flushes it to disk.
     /// - Throws: ``GenerationError`` when the manifest cannot be written.
-    public func append(_ report: ClipReport) throws {
+    package func append(_ report: ClipReport) throws {
         let line = Array((report.manifestLine + "\n").utf8)
         try lock.withLock {
             let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)

@@ -7,14 +7,14 @@ package struct BatchRunner: Sendable {
     package var jobs: Int
     /// Show "[3/10] name" on stderr while running (only when stderr is a terminal).
     package var showProgress: Bool
+    /// Where the progress line is drawn.
+    package var console: Console
 
-    package init(jobs: Int, showProgress: Bool = BatchRunner.stderrIsTerminal) {
+    package init(jobs: Int, console: Console = .standard, showProgress: Bool? = nil) {
         self.jobs = max(1, jobs)
-        self.showProgress = showProgress
+        self.console = console
+        self.showProgress = showProgress ?? console.errorIsTerminal
     }
-
-    /// Whether standard error is a terminal.
-    package static var stderrIsTerminal: Bool { isatty(STDERR_FILENO) == 1 }
 
     /// Runs `work` for every item; each worker takes the next unstarted item.
     /// - Parameter label: the name shown in the progress line for an item.
@@ -23,7 +23,7 @@ package struct BatchRunner: Sendable {
         work: @escaping @Sendable (Item) -> Result
     ) -> [Result] {
         let state = SharedState<Result>(count: items.count)
-        let progress = showProgress ? ProgressLine(total: items.count) : nil
+        let progress = showProgress ? ProgressLine(total: items.count, console: console) : nil
         DispatchQueue.concurrentPerform(iterations: min(jobs, max(items.count, 1))) { _ in
             while let i = state.claim() {
                 progress?.started(label(items[i]))

@@ -97,10 +97,10 @@ package struct FileMasteringRun {
 
     /// Masters one file to an explicit output path (the output's extension or
     /// `settings.container` picks the format). Used by `generate` after downloading.
-    package static func master(input: String, output: String, settings: MasterSettings) -> MasterFileReport {
+    package static func master(input: String, output: String, settings: MasterSettings, console: Console = .standard) -> MasterFileReport {
         let jobs = OutputPlanner.plan([InputFile(path: input, relativePath: (input as NSString).lastPathComponent)],
                         output: output, outputIsFile: true, settings: settings)
-        if !settings.dryRun { OutputPlanner.removeStaleTemporaryFiles(for: jobs) }
+        if !settings.dryRun { OutputPlanner.removeStaleTemporaryFiles(for: jobs, console: console) }
         return run(jobs[0], settings: settings)
     }
 

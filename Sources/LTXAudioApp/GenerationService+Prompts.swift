@@ -12,7 +12,7 @@ extension GenerationService {
     /// at most `concurrency` in flight.
     /// Each finished clip gets its line in `FOLDER/manifest.jsonl`. Never throws.
     /// - Returns: one report per line, in file order.
-    public func generate(batch plan: PromptBatchPlan) async -> [ClipReport] {
+    package func generate(batch plan: PromptBatchPlan) async -> [ClipReport] {
         var folder = plan.folder
         while folder.count > 1 && folder.hasSuffix("/") { folder.removeLast() }
         var isDir: ObjCBool = false
@@ -79,7 +79,7 @@ extension GenerationService {
             let tag = "[\(i + 1)/\(total)] "
             switch decided[i] {
             case .skip(let r):
-                self.progress.line("\(tag)already done: \(r.output ?? line.stem)")
+                self.console.note("\(tag)already done: \(r.output ?? line.stem)")
                 return r
             case .resume(let entry):
                 if plan.noWait {
@@ -87,10 +87,10 @@ extension GenerationService {
                     r.name = line.stem
                     r.requestID = entry.requestID
                     r.seed = entry.seed ?? line.input.seed
-                    self.progress.line("\(tag)submitted earlier as request \(entry.requestID); not waiting (--no-wait)")
+                    self.console.note("\(tag)submitted earlier as request \(entry.requestID); not waiting (--no-wait)")
                     return r
                 }
-                self.progress.line("\(tag)submitted earlier as request \(entry.requestID): fetching it")
+                self.console.note("\(tag)submitted earlier as request \(entry.requestID): fetching it")
                 var r = await self.resume(
                     requestID: entry.requestID, entry: entry, output: "\(dir)/\(line.stem).\(ext)", timeout: plan.timeout,
                     masterExtension: ext, overwrite: plan.overwriteOutput)
@@ -118,7 +118,7 @@ extension GenerationService {
                 let isNew: Bool
                 if case .skip = steps[i] { isNew = recorded[plan.lines[i].stem] == nil } else { isNew = true }
                 if isNew && report.status != .interrupted && report.status != .submitted {
-                    do { try manifest.append(report) } catch { progress.line("warning: \(error)") }
+                    do { try manifest.append(report) } catch { console.note("warning: \(error)") }
                 }
                 if next < total {
                     if Task.isCancelled {
@@ -151,7 +151,7 @@ extension GenerationService {
     }
 
     func failAll(_ plan: PromptBatchPlan, _ message: String) -> [ClipReport] {
-        progress.line("error: \(message)")
+        console.note("error: \(message)")
         var r = ClipReport(prompt: "", status: .failed)
         r.error = message
         return [r]

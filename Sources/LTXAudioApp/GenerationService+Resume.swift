@@ -8,7 +8,7 @@ extension GenerationService {
     ///   - entry: its journal entry, if recorded (gives the endpoint, input and output).
     ///   - output: `-o OUT`, overriding the journal's output.
     /// An original already downloaded by the interrupted run is mastered without fetching again.
-    public func resume(
+    package func resume(
         requestID: String, entry: JournalEntry?, output: String?, timeout: Duration?, masterExtension: String = "wav",
         overwrite: Bool = false
     ) async -> ClipReport {
@@ -17,14 +17,14 @@ extension GenerationService {
         report.seed = entry?.seed ?? entry?.input.seed
         guard let target = output ?? entry?.output else {
             report.error = "request \(requestID) is not in the journal (\(journal.path)); give -o OUT to say where it goes"
-            progress.line("error: \(report.error!)")
+            console.note("error: \(report.error!)")
             return report
         }
         if output == nil, let entry, entry.status == .mastered {
             report.output = entry.output
             report.original = entry.original
             report.status = .mastered
-            progress.line("request \(requestID) was already mastered into \(entry.output)")
+            console.note("request \(requestID) was already mastered into \(entry.output)")
             return report
         }
         let endpoint = (try? FalEndpoint(entry?.endpoint ?? "")) ?? .ltxTextToAudio
@@ -35,7 +35,7 @@ extension GenerationService {
             destination = try Self.destination(for: target, count: 1, masterExtension: masterExtension, overwrite: overwrite)
         } catch {
             report.error = "\(error)"
-            progress.line("error: \(error)")
+            console.note("error: \(error)")
             return report
         }
         if entry == nil {
@@ -50,26 +50,26 @@ extension GenerationService {
         {
             report.original = original
             let out = "\(dir)/\(stem).\(ext)"
-            progress.line("mastering the downloaded original \(original) into \(out)")
+            console.note("mastering the downloaded original \(original) into \(out)")
             do {
                 let m = try await masterer(original, out, ClipTags(prompt: entry.input.prompt, seed: report.seed, requestID: requestID))
                 recordMastered(m, in: &report, requestID: requestID)
             } catch {
                 report.error = "mastering failed: \(error); the original is kept at \(original)"
-                progress.line("error: \(report.error!)")
+                console.note("error: \(report.error!)")
             }
             return report
         }
-        progress.line("resuming request \(requestID)")
+        console.note("resuming request \(requestID)")
         let deadline = timeout.map { ContinuousClock.now + $0 }
         return await finish(handle: handle, input: entry?.input, destination: destination, deadline: deadline, tag: "", report: report)
     }
 }
 
 /// The `requests` listing.
-public enum RequestsListing {
+package enum RequestsListing {
     /// One line per entry, newest first: time, status, request id, seed, output, prompt.
-    public static func lines(_ entries: [JournalEntry], limit: Int) -> [String] {
+    package static func lines(_ entries: [JournalEntry], limit: Int) -> [String] {
         let f = ISO8601DateFormatter()
         f.formatOptions = [.withInternetDateTime]
         return entries.suffix(max(limit, 0)).reversed().map { e in

@@ -2,34 +2,34 @@ import FalClient
 import Foundation
 
 /// What `ltx-audio generate` was asked to do.
-public struct GenerationPlan: Sendable {
+package struct GenerationPlan: Sendable {
     /// The model input of the first clip; clip *i* gets `seed + i` when a seed is given.
-    public var input: LTXTextToAudioInput
+    package var input: LTXTextToAudioInput
     /// A file (one clip) or a folder (names from the prompt and the seed).
-    public var output: String
-    public var count = 1
-    public var concurrency = 1
+    package var output: String
+    package var count = 1
+    package var concurrency = 1
     /// How long to wait for each clip before cancelling it.
-    public var timeout: Duration?
+    package var timeout: Duration?
     /// The extension of mastered files in folder mode (or when OUT has none).
-    public var masterExtension = "wav"
+    package var masterExtension = "wav"
     /// Replace an existing OUT file (`--overwrite`). Downloaded originals are never replaced.
-    public var overwriteOutput = false
+    package var overwriteOutput = false
     /// Start timeout, priority and webhook of every submit.
-    public var submitOptions = FalSubmitOptions()
+    package var submitOptions = FalSubmitOptions()
     /// Submit and record only (`--no-wait`); `resume` fetches later.
-    public var noWait = false
+    package var noWait = false
 
-    public init(input: LTXTextToAudioInput, output: String) {
+    package init(input: LTXTextToAudioInput, output: String) {
         self.input = input
         self.output = output
     }
 }
 
 /// A generation problem outside the fal client (output paths, undecodable results).
-public struct GenerationError: Error, CustomStringConvertible, Sendable {
-    public let description: String
-    public init(_ description: String) { self.description = description }
+package struct GenerationError: Error, CustomStringConvertible, Sendable {
+    package let description: String
+    package init(_ description: String) { self.description = description }
 }
 
 /// Where a clip goes.
@@ -42,17 +42,17 @@ enum Destination: Sendable {
 
 /// Submits, follows, downloads and masters clips; records them in the journal; turns Ctrl-C
 /// (task cancellation) and time-outs into a cancel sent to fal.
-public final class GenerationService: Sendable {
-    public let client: FalQueueClient
-    public let journal: Journal
-    public let progress: ProgressLog
+package final class GenerationService: Sendable {
+    package let client: FalQueueClient
+    package let journal: Journal
+    package let console: Console
     /// nil: `--no-master`, keep only the original.
-    public let masterer: ClipMasterer?
+    package let masterer: ClipMasterer?
 
-    public init(client: FalQueueClient, journal: Journal, progress: ProgressLog, masterer: ClipMasterer?) {
+    package init(client: FalQueueClient, journal: Journal, console: Console, masterer: ClipMasterer?) {
         self.client = client
         self.journal = journal
-        self.progress = progress
+        self.console = console
         self.masterer = masterer
     }
 
@@ -96,7 +96,7 @@ public final class GenerationService: Sendable {
 
     /// Runs a whole `generate`: `count` clips, at most `concurrency` in flight. Never throws;
     /// each clip's outcome is in its report, in order.
-    public func generate(_ plan: GenerationPlan) async -> [ClipReport] {
+    package func generate(_ plan: GenerationPlan) async -> [ClipReport] {
         let destination: Destination
         do {
             try plan.input.validate()
@@ -105,7 +105,7 @@ public final class GenerationService: Sendable {
         } catch {
             var r = ClipReport(prompt: plan.input.prompt, status: .failed)
             r.error = "\(error)"
-            progress.line("error: \(error)")
+            console.note("error: \(error)")
             return [r]
         }
         let total = plan.count
@@ -145,20 +145,20 @@ public final class GenerationService: Sendable {
     }
 
     func events(_ tag: String) -> FalEventHandler {
-        let progress = self.progress
+        let console = self.console
         return { event in
             switch event {
             case .submitted: break
-            case .queued(let p): progress.line("\(tag)in queue" + (p.map { ", position \($0)" } ?? ""))
-            case .started: progress.line("\(tag)running")
-            case .log(let l): progress.line("\(tag)model: \(l)")
-            case .unknownStatus(let s): progress.line("\(tag)queue says '\(s)'; still waiting")
-            case .completed: progress.line("\(tag)completed")
+            case .queued(let p): console.note("\(tag)in queue" + (p.map { ", position \($0)" } ?? ""))
+            case .started: console.note("\(tag)running")
+            case .log(let l): console.note("\(tag)model: \(l)")
+            case .unknownStatus(let s): console.note("\(tag)queue says '\(s)'; still waiting")
+            case .completed: console.note("\(tag)completed")
             case .retrying(let op, let attempt, let delay, let reason):
                 let ms = Int(delay.components.seconds * 1000 + delay.components.attoseconds / 1_000_000_000_000_000)
-                progress.line("\(tag)\(op): \(reason); retry \(attempt) in \(ms) ms")
+                console.note("\(tag)\(op): \(reason); retry \(attempt) in \(ms) ms")
             case .downloading: break
-            case .streamFallback(let reason): progress.line("\(tag)\(reason); polling instead")
+            case .streamFallback(let reason): console.note("\(tag)\(reason); polling instead")
             }
         }
     }
@@ -184,7 +184,7 @@ public final class GenerationService: Sendable {
             return await failed(report, error, tag: tag, handle: nil)
         }
         report.requestID = handle.requestID
-        progress.line("\(tag)submitted request \(handle.requestID) (if interrupted: ltx-audio resume \(handle.requestID))")
+        console.note("\(tag)submitted request \(handle.requestID) (if interrupted: ltx-audio resume \(handle.requestID))")
         let intended: String
         switch destination {
         case .file(let dir, let stem, let ext): intended = "\(dir)/\(stem).\(ext)"
@@ -200,7 +200,7 @@ public final class GenerationService: Sendable {
         }
         if noWait {
             report.status = .submitted
-            progress.line("\(tag)not waiting (--no-wait): fetch and master it later with: ltx-audio resume \(handle.requestID)")
+            console.note("\(tag)not waiting (--no-wait): fetch and master it later with: ltx-audio resume \(handle.requestID)")
             return report
         }
         return await finish(handle: handle, input: input, destination: destination, deadline: deadline, tag: tag, report: report)
@@ -230,13 +230,13 @@ public final class GenerationService: Sendable {
                 let base = ClipNaming.slug(prompt) + (seed.map { "-seed\($0)" } ?? "-\(id.prefix(8))")
                 (dir, stem, ext) = (d, ClipNaming.freeStem(base, ext: e, in: d), e)
             }
-            progress.line("\(tag)downloading the result")
+            console.note("\(tag)downloading the result")
             let destinationFile = try DownloadFile(
                 directory: dir, naming: { ClipNaming.originalName(stem: stem, in: dir, container: $0) })
             let file = try await client.download(output.audio, to: destinationFile, events: events(tag))
             report.original = file.path
             note { try journal.update(id) { $0.status = .downloaded; $0.original = file.path; $0.output = "\(dir)/\(stem).\(ext)" } }
-            progress.line("\(tag)saved the original as \(file.path) (\(file.byteCount) bytes, \(file.container.rawValue))")
+            console.note("\(tag)saved the original as \(file.path) (\(file.byteCount) bytes, \(file.container.rawValue))")
             guard file.container != .unknown else {
                 throw GenerationError(
                     "fal returned \(file.contentDescription), not a known audio format; kept it as \(file.path)")
@@ -247,7 +247,7 @@ public final class GenerationService: Sendable {
                 return report
             }
             let target = "\(dir)/\(stem).\(ext)"
-            progress.line("\(tag)mastering into \(target)")
+            console.note("\(tag)mastering into \(target)")
             let tags = ClipTags(prompt: prompt, seed: seed, requestID: id)
             let mastered: MasterOutcome
             do {
@@ -273,7 +273,7 @@ public final class GenerationService: Sendable {
         report.error = interrupted ? "interrupted" : timedOut ? "timed out waiting for fal" : "\(error)"
         if interrupted || timedOut, let handle, report.original == nil {
             let (line, accepted) = await cancelRemote(handle)
-            progress.line("\(tag)\(interrupted ? "interrupted" : "time limit reached"): \(line)")
+            console.note("\(tag)\(interrupted ? "interrupted" : "time limit reached"): \(line)")
             report.error! += "; " + line
             let msg = report.error!
             note { try journal.update(handle.requestID) { $0.status = accepted ? .cancelled : $0.status; $0.message = msg } }
@@ -281,7 +281,7 @@ public final class GenerationService: Sendable {
             if let handle, report.original == nil, Self.mayStillBeFetched(fe) {
                 report.error! += "; the request itself may be fine: finish it later with: ltx-audio resume \(handle.requestID)"
             }
-            progress.line("\(tag)error: \(report.error!)")
+            console.note("\(tag)error: \(report.error!)")
             if let handle {
                 let msg = report.error!
                 let status = report.status
@@ -327,17 +327,17 @@ public final class GenerationService: Sendable {
     }
 
     /// Journal writes must not stop a paid generation: a failure is reported and ignored.
-    /// A finished mastering: into the report, the journal and the progress log.
+    /// A finished mastering: into the report, the journal and the console log.
     func recordMastered(_ mastered: MasterOutcome, in report: inout ClipReport, requestID: String, tag: String = "") {
         report.output = mastered.output
         report.loudnessBefore = mastered.loudnessBefore
         report.loudnessAfter = mastered.loudnessAfter
         report.status = .mastered
         note { try journal.update(requestID) { $0.status = .mastered; $0.output = mastered.output; $0.message = nil } }
-        progress.line("\(tag)done: \(mastered.output)")
+        console.note("\(tag)done: \(mastered.output)")
     }
 
     func note(_ body: () throws -> Void) {
-        do { try body() } catch { progress.line("warning: journal not updated: \(error)") }
+        do { try body() } catch { console.note("warning: journal not updated: \(error)") }
     }
 }

@@ -2,12 +2,12 @@ import FalClient
 import Foundation
 
 /// What the mastering step reports back to a generation.
-public struct MasterOutcome: Sendable {
-    public var output: String
+package struct MasterOutcome: Sendable {
+    package var output: String
     /// Integrated loudness before and after, in LUFS, when measured.
-    public var loudnessBefore: Double?
-    public var loudnessAfter: Double?
-    public init(output: String, loudnessBefore: Double? = nil, loudnessAfter: Double? = nil) {
+    package var loudnessBefore: Double?
+    package var loudnessAfter: Double?
+    package init(output: String, loudnessBefore: Double? = nil, loudnessAfter: Double? = nil) {
         self.output = output
         self.loudnessBefore = loudnessBefore
         self.loudnessAfter = loudnessAfter
@@ -15,14 +15,14 @@ public struct MasterOutcome: Sendable {
 }
 
 /// The metadata a generated clip's tags carry.
-public struct ClipTags: Sendable, Equatable {
-    public var prompt: String
-    public var seed: Int?
-    public var requestID: String
+package struct ClipTags: Sendable, Equatable {
+    package var prompt: String
+    package var seed: Int?
+    package var requestID: String
 
     /// Plain tag values: `title` (the prompt, shortened), `comment` (prompt, seed, request id),
     /// `software`.
-    public var values: [String: String] {
+    package var values: [String: String] {
         // Tags are read by players and terminals: no control characters or escape sequences.
         let prompt = Terminal.sanitize(self.prompt)
         let title = prompt.count > 120 ? String(prompt.prefix(119)) + "…" : prompt
@@ -34,38 +34,38 @@ public struct ClipTags: Sendable, Equatable {
 }
 
 /// Masters `original` into `output` (never overwriting), tagging it. Throws a readable error.
-public typealias ClipMasterer = @Sendable (_ original: String, _ output: String, _ tags: ClipTags) async throws -> MasterOutcome
+package typealias ClipMasterer = @Sendable (_ original: String, _ output: String, _ tags: ClipTags) async throws -> MasterOutcome
 
 /// One line of `--json` output, and the summary of a clip.
-public struct ClipReport: Sendable, Codable, Equatable {
+package struct ClipReport: Sendable, Codable, Equatable {
     /// What became of the clip. `submitted`: sent with `--no-wait`, not fetched yet.
-    public enum Status: String, Sendable, Codable {
+    package enum Status: String, Sendable, Codable {
         case mastered, downloaded, failed, cancelled, interrupted, timedOut = "timed_out", submitted
     }
-    public var requestID: String?
+    package var requestID: String?
     /// The output stem of a prompt-file line (`--prompts`), nil otherwise.
-    public var name: String?
-    public var seed: Int?
-    public var prompt: String
-    public var output: String?
-    public var original: String?
-    public var loudnessBefore: Double?
-    public var loudnessAfter: Double?
-    public var status: Status
-    public var error: String?
+    package var name: String?
+    package var seed: Int?
+    package var prompt: String
+    package var output: String?
+    package var original: String?
+    package var loudnessBefore: Double?
+    package var loudnessAfter: Double?
+    package var status: Status
+    package var error: String?
 
     enum CodingKeys: String, CodingKey {
         case requestID = "request_id", name, seed, prompt, output, original, loudnessBefore = "loudness_before_lufs"
         case loudnessAfter = "loudness_after_lufs", status, error
     }
 
-    public init(prompt: String, status: Status) {
+    package init(prompt: String, status: Status) {
         self.prompt = prompt
         self.status = status
     }
 
     /// The line of `manifest.jsonl`: every key present (`null` when there is no value).
-    public var manifestLine: String {
+    package var manifestLine: String {
         func v(_ x: Any?) -> Any { x ?? NSNull() }
         let object: [String: Any] = [
             "request_id": v(requestID), "name": v(name), "seed": v(seed), "prompt": prompt, "output": v(output),
@@ -77,7 +77,7 @@ public struct ClipReport: Sendable, Codable, Equatable {
     }
 
     /// The JSON line for `--json`.
-    public var jsonLine: String {
+    package var jsonLine: String {
         let e = JSONEncoder()
         e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return (try? e.encode(self)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
@@ -85,10 +85,10 @@ public struct ClipReport: Sendable, Codable, Equatable {
 }
 
 /// File names for generated clips.
-public enum ClipNaming {
+package enum ClipNaming {
     /// A file-name-safe slug of the prompt: lower-case ASCII letters and digits joined by `-`,
     /// at most 48 characters, `clip` when nothing is left.
-    public static func slug(_ prompt: String) -> String {
+    package static func slug(_ prompt: String) -> String {
         var out = ""
         var dash = false
         for scalar in prompt.lowercased().unicodeScalars {
@@ -106,7 +106,7 @@ public enum ClipNaming {
     }
 
     /// Splits `path` into (directory, name without extension, extension).
-    public static func split(_ path: String) -> (dir: String, stem: String, ext: String) {
+    package static func split(_ path: String) -> (dir: String, stem: String, ext: String) {
         let ns = path as NSString
         let dirPart = ns.deletingLastPathComponent
         let dir = dirPart.isEmpty ? "." : dirPart
@@ -117,7 +117,7 @@ public enum ClipNaming {
     }
 
     /// `stem.original.EXT` in `dir` (with `-2`, `-3`… if taken).
-    public static func originalName(stem: String, in dir: String, container: AudioContainer) -> String {
+    package static func originalName(stem: String, in dir: String, container: AudioContainer) -> String {
         let ext = container.fileExtension
         var candidate = "\(stem).original.\(ext)"
         var n = 2
@@ -129,7 +129,7 @@ public enum ClipNaming {
     }
 
     /// A stem `base` (or `base-2`, …) for which neither `stem.ext` nor `stem.original.*` exists.
-    public static func freeStem(_ base: String, ext: String, in dir: String) -> String {
+    package static func freeStem(_ base: String, ext: String, in dir: String) -> String {
         var stem = base
         var n = 2
         while exists(stem: stem, ext: ext, in: dir) {
@@ -143,21 +143,5 @@ public enum ClipNaming {
         if FileManager.default.fileExists(atPath: "\(dir)/\(stem).\(ext)") { return true }
         let names = (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []
         return names.contains { $0.hasPrefix(stem + ".original.") }
-    }
-}
-
-/// Progress lines on stderr, one writer at a time, control characters already removed.
-public final class ProgressLog: Sendable {
-    private let lock = NSLock()
-    private let write: @Sendable (String) -> Void
-
-    /// - Parameter write: where lines go (default: standard error).
-    public init(write: @escaping @Sendable (String) -> Void = { line in FileHandle.standardError.write(Data((line + "\n").utf8)) }) {
-        self.write = write
-    }
-
-    public func line(_ text: String) {
-        let clean = FalText.sanitize(text, limit: 1000)
-        lock.withLock { write(clean) }
     }
 }

@@ -16,12 +16,12 @@ nonisolated(unsafe) private var signalPipe: Int32 = -1
 /// `install()` sets a handler that only writes the signal's number to a pipe (`write` is
 /// async-signal-safe), and starts one thread that reads the pipe, so what follows a signal is
 /// ordinary code, whichever thread the signal interrupted:
-/// - inside `run(progress:_:)` (generate, resume), the first SIGINT cancels the running work,
+/// - inside `run(console:_:)` (generate, resume), the first SIGINT cancels the running work,
 ///   which then sends a cancel to fal and cleans up;
 /// - otherwise (master, analyze, a second SIGINT, SIGTERM, SIGHUP), the temporary files being
 ///   written and the partial downloads are removed and the process exits at once with 128 +
 ///   the signal number (130 for Ctrl-C, 143 for SIGTERM): only complete files remain.
-public enum Interrupts {
+package enum Interrupts {
     private final class State: @unchecked Sendable {
         let lock = NSLock()
         var interrupts = 0
@@ -29,11 +29,11 @@ public enum Interrupts {
     }
     private static let state = State()
 
-    /// Whether a SIGINT arrived during `run(progress:_:)`.
-    public static var happened: Bool { state.lock.withLock { state.interrupts > 0 } }
+    /// Whether a SIGINT arrived during `run(console:_:)`.
+    package static var happened: Bool { state.lock.withLock { state.interrupts > 0 } }
 
     /// Takes over SIGINT, SIGTERM and SIGHUP; call it first in `main`.
-    public static func install() {
+    package static func install() {
         var ends: [Int32] = [-1, -1]
         guard pipe(&ends) == 0 else { return }  // keep the default actions
         let readEnd = ends[0]
@@ -53,7 +53,6 @@ public enum Interrupts {
                 }
                 if cancels { continue }
                 removeAllTemporaryFiles()
-                DownloadFile.removePartialDownloads()
                 _exit(128 + received)
             }
         }
@@ -71,13 +70,13 @@ public enum Interrupts {
     }
 
     /// Runs `body` in a task that is cancelled on the first SIGINT (a second one exits at once).
-    public static func run<T: Sendable>(progress: ProgressLog, _ body: @escaping @Sendable () async -> T) async -> T {
+    package static func run<T: Sendable>(console: Console, _ body: @escaping @Sendable () async -> T) async -> T {
         state.lock.withLock { state.cancellable = true }
         let task = Task { await body() }
         let watcher = Task {
             while !Task.isCancelled {
                 if happened {
-                    progress.line("interrupted: stopping (press Ctrl-C again to quit at once)")
+                    console.note("interrupted: stopping (press Ctrl-C again to quit at once)")
                     task.cancel()
                     return
                 }

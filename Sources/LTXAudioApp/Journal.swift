@@ -9,40 +9,40 @@ import Foundation
 #endif
 
 /// One submitted fal request, as remembered by ``Journal``.
-public struct JournalEntry: Codable, Sendable, Equatable {
+package struct JournalEntry: Codable, Sendable, Equatable {
     /// Where a request is in its life.
-    public enum Status: String, Codable, Sendable, CaseIterable {
+    package enum Status: String, Codable, Sendable, CaseIterable {
         case submitted, completed, downloaded, mastered, failed, cancelled
     }
 
-    public var requestID: String
+    package var requestID: String
     /// The endpoint id it was submitted to.
-    public var endpoint: String
+    package var endpoint: String
     /// The model input (never the key).
-    public var input: LTXTextToAudioInput
-    public var submittedAt: Date
-    public var updatedAt: Date
+    package var input: LTXTextToAudioInput
+    package var submittedAt: Date
+    package var updatedAt: Date
     /// The queue base URL it was submitted to.
-    public var queueURL: String
+    package var queueURL: String
     /// The intended mastered output path.
-    public var output: String
+    package var output: String
     /// The downloaded original, once there.
-    public var original: String?
-    public var status: Status
+    package var original: String?
+    package var status: Status
     /// The seed fal reports, once known.
-    public var seed: Int?
+    package var seed: Int?
     /// Why it failed, if it did (sanitised, one line).
-    public var message: String?
+    package var message: String?
     /// The webhook fal was given (`--webhook`), if any.
-    public var webhook: String?
+    package var webhook: String?
     /// The prompt-file line this request is for (`--prompts`): a digest of the output folder,
     /// the output stem and the input, so that a re-run of the batch finds it.
-    public var batchKey: String?
+    package var batchKey: String?
     /// Set when fal ended the request without a result (it failed, or did not start in time):
     /// nothing of it can be fetched, so a re-run of its batch submits the line again.
-    public var endedOnFal: Bool?
+    package var endedOnFal: Bool?
 
-    public init(
+    package init(
         requestID: String, endpoint: String, input: LTXTextToAudioInput, submittedAt: Date = Date(), queueURL: String,
         output: String, status: Status = .submitted
     ) {
@@ -63,24 +63,24 @@ public struct JournalEntry: Codable, Sendable, Equatable {
 /// flushed to disk, then renamed over the old journal; mode 0600) under an advisory lock, so
 /// concurrent clips and concurrent processes do not lose each other's updates. Keeps the
 /// newest ``maxEntries``.
-public final class Journal: Sendable {
+package final class Journal: Sendable {
     /// The state file.
-    public let path: String
-    public let maxEntries: Int
+    package let path: String
+    package let maxEntries: Int
     private let lock = NSLock()
 
-    public init(path: String, maxEntries: Int = 500) {
+    package init(path: String, maxEntries: Int = 500) {
         self.path = path
         self.maxEntries = maxEntries
     }
 
     /// The journal in the user's state directory.
-    public static func standard(environment: [String: String] = ProcessInfo.processInfo.environment) -> Journal {
+    package static func standard(environment: [String: String] = ProcessInfo.processInfo.environment) -> Journal {
         Journal(path: directory(environment: environment) + "/requests.json")
     }
 
     /// `$XDG_STATE_HOME/ltx-audio`, or `~/.local/state/ltx-audio` (XDG: a relative value is ignored).
-    public static func directory(environment: [String: String]) -> String {
+    package static func directory(environment: [String: String]) -> String {
         if let xdg = environment["XDG_STATE_HOME"], xdg.hasPrefix("/") {
             return xdg + "/ltx-audio"
         }
@@ -89,17 +89,17 @@ public final class Journal: Sendable {
     }
 
     /// All entries, oldest first. A missing file is an empty journal.
-    public func entries() throws -> [JournalEntry] {
+    package func entries() throws -> [JournalEntry] {
         try lock.withLock { try withFileLock { try read() } }
     }
 
     /// The entry of `requestID`, if recorded.
-    public func entry(_ requestID: String) throws -> JournalEntry? {
+    package func entry(_ requestID: String) throws -> JournalEntry? {
         try entries().last { $0.requestID == requestID }
     }
 
     /// Adds or replaces the entry with the same request id.
-    public func record(_ entry: JournalEntry) throws {
+    package func record(_ entry: JournalEntry) throws {
         try modify { list in
             list.removeAll { $0.requestID == entry.requestID }
             list.append(entry)
@@ -107,7 +107,7 @@ public final class Journal: Sendable {
     }
 
     /// Changes the entry of `requestID` (nothing if it is not recorded).
-    public func update(_ requestID: String, _ change: (inout JournalEntry) -> Void) throws {
+    package func update(_ requestID: String, _ change: (inout JournalEntry) -> Void) throws {
         try modify { list in
             guard let i = list.lastIndex(where: { $0.requestID == requestID }) else { return }
             change(&list[i])
@@ -190,7 +190,7 @@ private struct JournalFile: Codable {
 }
 
 /// A journal that cannot be read or written.
-public struct JournalError: Error, CustomStringConvertible, Sendable {
-    public let description: String
+package struct JournalError: Error, CustomStringConvertible, Sendable {
+    package let description: String
     init(_ description: String) { self.description = description }
 }

@@ -8,8 +8,11 @@ package struct MasterCommand {
     package var settings: MasterSettings
     package var jobs: Int
     package var json: Bool
+    /// Where the report, the errors and the progress go.
+    package var console: Console
 
-    package init(inputs: [String], output: String, settings: MasterSettings, jobs: Int, json: Bool) {
+    package init(inputs: [String], output: String, settings: MasterSettings, jobs: Int, json: Bool, console: Console = .standard) {
+        self.console = console
         self.inputs = inputs
         self.output = output
         self.settings = settings
@@ -55,13 +58,13 @@ package struct MasterCommand {
         }
         let (files, problems) = discovery.discover(inputs)
         if files.isEmpty && problems.isEmpty {
-            Console.error("no audio files found in \(inputs.joined(separator: ", "))")
+            console.error("no audio files found in \(inputs.joined(separator: ", "))")
         }
         var tuned = self.settings
         tuned.parallelChannels = files.count < 2 || self.jobs < 2
         let settings = tuned
         let jobs = OutputPlanner.plan(files, output: output, outputIsFile: isFile, settings: settings)
-        if !settings.dryRun { OutputPlanner.removeStaleTemporaryFiles(for: jobs) }
+        if !settings.dryRun { OutputPlanner.removeStaleTemporaryFiles(for: jobs, console: console) }
         // Inputs that could not even be listed or named come first, as failures like any other,
         // so `--json` describes them too.
         let problemReports = problems.map { p -> MasterFileReport in
@@ -69,12 +72,12 @@ package struct MasterCommand {
             r.error = "\(p.path): \(p.message)"
             return r
         }
-        let reports = problemReports + BatchRunner(jobs: jobs.isEmpty ? 1 : self.jobs).run(
+        let reports = problemReports + BatchRunner(jobs: jobs.isEmpty ? 1 : self.jobs, console: console).run(
             jobs, label: { $0.input.relativePath }, work: { FileMasteringRun.run($0, settings: settings) })
 
-        for r in reports where r.status == .failed { Console.error(r.error ?? "\(r.path): failed") }
+        for r in reports where r.status == .failed { console.error(r.error ?? "\(r.path): failed") }
         for r in reports {
-            for w in r.warnings { Console.note("warning: \(r.path): \(w)") }
+            for w in r.warnings { console.note("warning: \(r.path): \(w)") }
         }
         let outOfTolerance = reports.filter { $0.withinTolerance == false }.count
         let mastered = reports.filter { $0.status == .mastered }.count
@@ -86,20 +89,20 @@ package struct MasterCommand {
                 mastered: mastered, skipped: skipped, failed: failed,
                 planned: reports.filter { $0.status == .planned }.count, outOfTolerance: outOfTolerance,
                 elapsedSeconds: (elapsed * 1000).rounded() / 1000))
-            Console.json(doc)
+            console.json(doc)
         } else {
-            for r in reports where r.status != .failed { Console.line(MasterCommand.describe(r)) }
+            for r in reports where r.status != .failed { console.line(MasterCommand.describe(r)) }
             let table = MasterCommand.table(reports)
             if !table.isEmpty {
-                Console.line("")
-                for row in table.split(separator: "\n") { Console.line(String(row)) }
-                Console.line("(I: integrated LUFS, TP: true peak dBTP, LRA: loudness range LU, gain and limiter reduction in dB; ok* = written at its level, target unreachable)")
+                console.line("")
+                for row in table.split(separator: "\n") { console.line(String(row)) }
+                console.line("(I: integrated LUFS, TP: true peak dBTP, LRA: loudness range LU, gain and limiter reduction in dB; ok* = written at its level, target unreachable)")
             }
             let destination = isFile ? output : (output.hasSuffix("/") ? output : output + "/")
             if settings.dryRun {
-                Console.line("dry run: \(reports.filter { $0.status == .planned }.count) planned, \(skipped) skipped, \(failed) failed; nothing written")
+                console.line("dry run: \(reports.filter { $0.status == .planned }.count) planned, \(skipped) skipped, \(failed) failed; nothing written")
             } else {
-                Console.line("\(mastered) mastered, \(skipped) skipped, \(failed) failed\(outOfTolerance > 0 ? ", \(outOfTolerance) out of tolerance" : "") in \(String(format: "%.2f", elapsed)) s; outputs in \(destination)")
+                console.line("\(mastered) mastered, \(skipped) skipped, \(failed) failed\(outOfTolerance > 0 ? ", \(outOfTolerance) out of tolerance" : "") in \(String(format: "%.2f", elapsed)) s; outputs in \(destination)")
             }
         }
         if failed > 0 || (files.isEmpty && problems.isEmpty) { return ExitStatus.inputFailed }

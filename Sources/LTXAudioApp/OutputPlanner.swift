@@ -56,12 +56,12 @@ package enum OutputPlanner {
 
     /// Removes temporary files that a killed earlier run left in the folders these jobs write
     /// to (see FileSafety's `removeStaleTemporaryFiles(in:)`), with a note on stderr for each folder.
-    package static func removeStaleTemporaryFiles(for jobs: [MasterJob]) {
+    package static func removeStaleTemporaryFiles(for jobs: [MasterJob], console: Console) {
         let folders = Set(jobs.compactMap { $0.output.map { ($0 as NSString).deletingLastPathComponent } })
         for folder in folders.sorted() {
             let removed = FileSafety.removeStaleTemporaryFiles(in: folder.isEmpty ? "." : folder)
             if !removed.isEmpty {
-                Console.note("note: removed \(removed.count) temporary file\(removed.count == 1 ? "" : "s") left in \(folder.isEmpty ? "." : folder) by an interrupted run")
+                console.note("note: removed \(removed.count) temporary file\(removed.count == 1 ? "" : "s") left in \(folder.isEmpty ? "." : folder) by an interrupted run")
             }
         }
     }

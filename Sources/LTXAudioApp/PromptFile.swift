@@ -9,9 +9,9 @@ import Foundation
 /// `enable_safety_checker`) plus an optional `name` (the output's stem). The file is JSON
 /// Lines when its first non-blank line starts with `{`. Blank lines are skipped. The
 /// command's options are the defaults of every line.
-public enum PromptFile {
+package enum PromptFile {
     /// The fields a JSON line may carry.
-    public static let fields = [
+    package static let fields = [
         "prompt", "name", "num_frames", "frames_per_second", "num_inference_steps", "guidance_scale", "negative_prompt",
         "seed", "enable_prompt_expansion", "enable_safety_checker",
     ]
@@ -19,7 +19,7 @@ public enum PromptFile {
     /// Parses and validates every line; nothing is sent before this succeeds.
     /// - Parameter defaults: the command's options (its `prompt` is ignored).
     /// - Throws: ``PromptFileError`` naming the line number and the field.
-    public static func parse(_ data: Data, defaults: LTXTextToAudioInput) throws -> [PromptLine] {
+    package static func parse(_ data: Data, defaults: LTXTextToAudioInput) throws -> [PromptLine] {
         guard let text = String(data: data, encoding: .utf8) else {
             throw PromptFileError("the prompt file is not valid UTF-8 text")
         }
@@ -131,8 +131,8 @@ public enum PromptFile {
 }
 
 /// A prompt file that cannot be used; the message names the line and the field.
-public struct PromptFileError: Error, CustomStringConvertible, Sendable {
+package struct PromptFileError: Error, CustomStringConvertible, Sendable {
     /// `line N: …`, one line.
-    public let description: String
+    package let description: String
     init(_ description: String) { self.description = description }
 }

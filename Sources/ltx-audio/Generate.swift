@@ -159,13 +159,13 @@ struct Generate: AsyncParsableCommand {
     }
 
     /// The prompt file's lines; a bad file is a one-line error naming the line and the field.
-    func readPromptFile(_ path: String, defaults: LTXTextToAudioInput, progress: ProgressLog) throws -> [PromptLine] {
+    func readPromptFile(_ path: String, defaults: LTXTextToAudioInput, console: Console) throws -> [PromptLine] {
         let data: Data
         if path == "-" {
             data = FileHandle.standardInput.readDataToEndOfFile()
         } else {
             guard let d = FileManager.default.contents(atPath: path) else {
-                progress.line("error: cannot read the prompt file \(path)")
+                console.note("error: cannot read the prompt file \(path)")
                 throw ExitCode.validationFailure
             }
             data = d
@@ -173,86 +173,47 @@ struct Generate: AsyncParsableCommand {
         do {
             return try PromptFile.parse(data, defaults: defaults)
         } catch {
-            progress.line("error: \(path == "-" ? "standard input" : path): \(error)")
+            console.note("error: \(path == "-" ? "standard input" : path): \(error)")
             throw ExitCode.validationFailure
         }
     }
 
     func run() async throws {
-        let progress = ProgressLog()
-        let environment = ProcessInfo.processInfo.environment
+        let console = Console.standard
         let input = try makeInput()
-        let lines = try prompts.map { try readPromptFile($0, defaults: input, progress: progress) }
-        let client: FalQueueClient
-        let masterer: ClipMasterer?
-        do {
-            let credentials = try FalCredentials.fromEnvironment(environment)
-            var configuration = try FalConfiguration(queueURL: queueURL, environment: environment)
-            configuration.maxDownloadBytes = download.maxDownloadBytes
-            configuration.statusStream = !poll
-            masterer = noMaster ? nil : try GenerationMastering.masterer(mastering)
-            client = FalQueueClient(credentials: credentials, configuration: configuration)
-        } catch {
-            progress.line("error: \(error)")
-            throw ExitCode.failure
-        }
-        let service = GenerationService(client: client, journal: .standard(), progress: progress, masterer: masterer)
-        let reports: [ClipReport]
+        let lines = try prompts.map { try readPromptFile($0, defaults: input, console: console) }
+        var setup = GenerationSetup(journal: .standard(), mastering: noMaster ? nil : try mastering.settings())
+        setup.queueURL = queueURL
+        setup.maxDownloadBytes = download.maxDownloadBytes
+        setup.statusStream = !poll
+        let timeout = self.timeout.map { Duration.milliseconds(Int($0 * 1000)) }
+        let masterExtension = GenerationSetup.outputExtension(try mastering.settings())
+        let reports: [ClipReport]?
         if let lines {
             var plan = PromptBatchPlan(lines: lines, folder: output)
             plan.concurrency = concurrency
-            plan.timeout = timeout.map { .milliseconds(Int($0 * 1000)) }
-            plan.masterExtension = GenerationMastering.outputExtension(mastering)
+            plan.timeout = timeout
+            plan.masterExtension = masterExtension
             plan.overwriteOutput = mastering.overwrite
             plan.submitOptions = submitOptions()
             plan.noWait = noWait
             let finalPlan = plan
-            reports = await Interrupts.run(progress: progress) { await service.generate(batch: finalPlan) }
+            reports = await setup.run { await $0.generate(batch: finalPlan) }
         } else {
             var plan = GenerationPlan(input: input, output: output)
             plan.count = count
             plan.concurrency = concurrency
-            plan.timeout = timeout.map { .milliseconds(Int($0 * 1000)) }
-            plan.masterExtension = GenerationMastering.outputExtension(mastering)
+            plan.timeout = timeout
+            plan.masterExtension = masterExtension
             plan.overwriteOutput = mastering.overwrite
             plan.submitOptions = submitOptions()
             plan.noWait = noWait
             let finalPlan = plan
-            reports = await Interrupts.run(progress: progress) { await service.generate(finalPlan) }
+            reports = await setup.run { await $0.generate(finalPlan) }
         }
-        await client.shutdown()
-        GenerationOutput.print(reports, json: json)
-        if let code = GenerationOutput.exitCode(reports) { throw ExitCode(code) }
-    }
-}
-
-/// Printing reports and choosing the exit status.
-enum GenerationOutput {
-    static func print(_ reports: [ClipReport], json: Bool) {
-        for r in reports {
-            if json {
-                Swift.print(r.jsonLine)
-            } else if r.status == .submitted, let id = r.requestID {
-                Swift.print("\(id)  submitted; fetch and master it with: ltx-audio resume \(id)")
-            } else if r.status == .mastered || r.status == .downloaded, let out = r.output {
-                var line = out
-                if let o = r.original, o != out { line += "  (original: \(o))" }
-                if let id = r.requestID { line += "  request \(id)" }
-                if let s = r.seed { line += "  seed \(s)" }
-                if let b = r.loudnessBefore, let a = r.loudnessAfter {
-                    line += "  " + String(format: "%.1f → %.1f LUFS", b, a)
-                }
-                Swift.print(line)
-            }
-        }
-    }
-
-    /// nil when every clip succeeded; 130 after Ctrl-C, 124 after a time-out, else 1.
-    static func exitCode(_ reports: [ClipReport]) -> Int32? {
-        if reports.contains(where: { $0.status == .interrupted }) || Interrupts.happened { return 130 }
-        if reports.contains(where: { $0.status == .timedOut }) { return 124 }
-        if reports.contains(where: { $0.status == .failed || $0.status == .cancelled }) { return 1 }
-        return nil
+        guard let reports else { throw ExitCode.failure }
+        setup.print(reports, json: json)
+        if let code = GenerationSetup.exitCode(reports) { throw ExitCode(code) }
     }
 }
 

@@ -20,11 +20,11 @@ struct Requests: ParsableCommand {
         do {
             entries = try journal.entries()
         } catch {
-            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            Console.standard.error("\(error)")
             throw ExitCode.failure
         }
         if entries.isEmpty {
-            FileHandle.standardError.write(Data("no requests recorded in \(journal.path)\n".utf8))
+            Console.standard.note("no requests recorded in \(journal.path)")
             return
         }
         if json {
@@ -32,10 +32,10 @@ struct Requests: ParsableCommand {
             e.dateEncodingStrategy = .iso8601
             e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
             for entry in entries.suffix(max(limit, 0)).reversed() {
-                print(String(decoding: try e.encode(entry), as: UTF8.self))
+                Console.standard.document(String(decoding: try e.encode(entry), as: UTF8.self))
             }
         } else {
-            RequestsListing.lines(entries, limit: limit).forEach { print($0) }
+            RequestsListing.lines(entries, limit: limit).forEach { Console.standard.line($0) }
         }
     }
 }

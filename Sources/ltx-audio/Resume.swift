@@ -47,35 +47,27 @@ struct Resume: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let progress = ProgressLog()
-        let environment = ProcessInfo.processInfo.environment
         let journal = Journal.standard()
         let entry: JournalEntry?
-        let client: FalQueueClient
-        let masterer: ClipMasterer?
         do {
             entry = try journal.entry(requestID)
-            let credentials = try FalCredentials.fromEnvironment(environment)
-            var configuration = try FalConfiguration(queueURL: queueURL ?? entry?.queueURL, environment: environment)
-            configuration.maxDownloadBytes = download.maxDownloadBytes
-            configuration.statusStream = !poll
-            masterer = noMaster ? nil : try GenerationMastering.masterer(mastering)
-            client = FalQueueClient(credentials: credentials, configuration: configuration)
         } catch {
-            progress.line("error: \(error)")
+            Console.standard.error("\(error)")
             throw ExitCode.failure
         }
-        let service = GenerationService(client: client, journal: journal, progress: progress, masterer: masterer)
-        let id = requestID
-        let out = output
+        var setup = GenerationSetup(journal: journal, mastering: noMaster ? nil : try mastering.settings())
+        setup.queueURL = queueURL ?? entry?.queueURL
+        setup.maxDownloadBytes = download.maxDownloadBytes
+        setup.statusStream = !poll
+        let (id, out) = (requestID, output)
         let limit = timeout.map { Duration.milliseconds(Int($0 * 1000)) }
-        let ext = GenerationMastering.outputExtension(mastering)
+        let ext = GenerationSetup.outputExtension(try mastering.settings())
         let overwrite = mastering.overwrite
-        let report = await Interrupts.run(progress: progress) {
-            await service.resume(requestID: id, entry: entry, output: out, timeout: limit, masterExtension: ext, overwrite: overwrite)
+        let report = await setup.run {
+            await $0.resume(requestID: id, entry: entry, output: out, timeout: limit, masterExtension: ext, overwrite: overwrite)
         }
-        await client.shutdown()
-        GenerationOutput.print([report], json: json)
-        if let code = GenerationOutput.exitCode([report]) { throw ExitCode(code) }
+        guard let report else { throw ExitCode.failure }
+        setup.print([report], json: json)
+        if let code = GenerationSetup.exitCode([report]) { throw ExitCode(code) }
     }
 }

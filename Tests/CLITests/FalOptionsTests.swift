@@ -134,7 +134,7 @@ import TestSupport
         let client = FalQueueClient(credentials: try FalCredentials(key: cliKey), configuration: config)
         let lines = LineCollector()
         let service = GenerationService(
-            client: client, journal: Journal(path: w.journalPath), progress: ProgressLog(write: lines.add), masterer: nil)
+            client: client, journal: Journal(path: w.journalPath), console: Console(output: { _ in }, error: { lines.add($0) }), masterer: nil)
         let reports = await service.generate(GenerationPlan(input: LTXTextToAudioInput(prompt: "x"), output: w.out + "/x.wav"))
         await client.shutdown()
         let id = try #require(w.server.jobIDs.first)

@@ -1,4 +1,4 @@
-@testable import FalClient
+import FalClient
 import Testing
 
 @Suite struct ServerSentEventParserTests {
