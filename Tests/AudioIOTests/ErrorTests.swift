@@ -107,7 +107,7 @@ import TestSupport
         let enc = try OutputEncoding(container: .wav, bitDepth: 16)
         let e = #expect(throws: AudioIOError.self) { _ = try SoundFileWriter(path: path, format: fmt, encoding: enc) }
         #expect(e?.code == .outputExists)
-        #expect(e?.message.contains("--overwrite") == true)
+        #expect(e?.remedy == .overwrite && e?.description.contains("allow overwriting") == true)
         #expect(try String(contentsOfFile: path, encoding: .utf8) == "keep me")
 
         // A file that appears while the writer works is not replaced either.
