@@ -130,7 +130,7 @@ import TestSupport
         }
     }
 
-    static func report(_ x: [[Float]], measures: LoudnessMeter.Measures = .all) -> LoudnessReport {
+    static func report(_ x: [[Float]], rate: Int = rate, measures: LoudnessMeter.Measures = .all) -> LoudnessReport {
         var meter = LoudnessMeter(format: AudioFormat(sampleRate: rate, channelCount: x.count), measures: measures)
         meter.write(AudioBlock(channels: x))
         return meter.report()
@@ -196,6 +196,42 @@ import TestSupport
         if overThreshold <= -3 { #expect(expected == 0) }
         if overThreshold == 0 { #expect(abs(expected - (1.0 / 3 - 1) * 3 * 3 / 12) < 1e-9) }
         if expected < 0 { #expect(abs(result.averageReduction.value + expected) < 0.3, "average \(result.averageReduction)") }
+    }
+
+    /// The hop (round(rate/1000) frames) and the coefficients follow the sample rate.
+    @Test(arguments: [22_050, 44_100, 96_000])
+    func staticCurveHoldsAtOtherRates(_ rate: Int) throws {
+        let tone = Signal.sine(frequency: 1000, amplitude: 0.3, sampleRate: rate, frames: 2 * rate)
+        let loudness = Self.report([tone], rate: rate, measures: [.integrated]).integrated.value
+        let lev = Leveler(threshold: Decibels(loudness - 9))
+        let (out, result) = try Self.level([tone], lev, rate: rate, blockSize: 1000)
+        #expect(out[0].count == tone.count)
+        let tail = rate..<(2 * rate - rate / 10)
+        let inPower = tail.reduce(0.0) { $0 + Double(tone[$1]) * Double(tone[$1]) }
+        let outPower = tail.reduce(0.0) { $0 + Double(out[0][$1]) * Double(out[0][$1]) }
+        #expect(abs(10 * log10(outPower / inPower) + 6) <= 0.1, "9 dB over at ratio 3: −6 dB")
+        #expect(abs(result.maximumReduction.value - 6) <= 0.1)
+    }
+
+    /// Channels are linked (one gain for all), detection weighs them as BS.1770 does: the LFE
+    /// does not count, surround channels count 1.41 (an odd number of weighted channels leaves
+    /// one lane of the two-channel K-weighting kernel idle).
+    @Test func surroundIsLinkedAndTheLFEIsNotDetected() throws {
+        let n = Self.rate * 2
+        let loud = Signal.sine(frequency: 60, amplitude: 0.9, sampleRate: Self.rate, frames: n)
+        let silent = [Float](repeating: 0, count: n)
+        // 5.1: L R C LFE Ls Rs. A loud LFE alone: nothing to level.
+        let lfeOnly = [silent, silent, silent, loud, silent, silent]
+        let (a, la) = try Self.level(lfeOnly, Leveler(threshold: Decibels(-40)))
+        #expect(a == lfeOnly && la.reducedFrames == 0)
+        // A loud centre: every channel gets the same gain, frame by frame.
+        let quiet = Signal.noise(count: n, amplitude: 0.01, seed: 2)
+        let center = Signal.sine(frequency: 500, amplitude: 0.5, sampleRate: Self.rate, frames: n)
+        let mix = [quiet, quiet, center, loud, quiet, quiet]
+        let (b, lb) = try Self.level(mix, Leveler(threshold: Decibels(-20)), log: true)
+        let gains = lb.gainLog!
+        #expect(lb.maximumReduction.value > 3)
+        for c in 0..<6 { #expect(zip(zip(mix[c], gains), b[c]).allSatisfy { $0.0 * $0.1 == $1 }, "channel \(c)") }
     }
 
     @Test func noClickOnSpeechWithLoudBursts() throws {
