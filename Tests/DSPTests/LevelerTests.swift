@@ -285,6 +285,25 @@ import TestSupport
         #expect(lev.averageReduction.value > 0.5 && lev.maximumReduction.value > lev.averageReduction.value)
     }
 
+    /// Programmer errors trap (checked once, at entry): bad parameters, a block of the wrong
+    /// channel count or longer than prepared.
+    @Test func misuseTraps() async {
+        await #expect(processExitsWith: .failure) { _ = Leveler(threshold: Decibels(-20), ratio: 0.5) }
+        await #expect(processExitsWith: .failure) { _ = Leveler(threshold: Decibels(-20), attack: 0) }
+        await #expect(processExitsWith: .failure) {
+            var lev = Leveler(threshold: Decibels(-20))
+            _ = try lev.prepare(for: AudioFormat(sampleRate: 48_000, channelCount: 2), maxFrames: 4096)
+            var out = AudioBlock(channelCount: 2, capacity: 10_000)
+            try lev.process(AudioBlock(channelCount: 1, capacity: 10, frameCount: 10), into: &out)
+        }
+        await #expect(processExitsWith: .failure) {
+            var lev = Leveler(threshold: Decibels(-20))
+            _ = try lev.prepare(for: AudioFormat(sampleRate: 48_000, channelCount: 1), maxFrames: 4096)
+            var out = AudioBlock(channelCount: 1, capacity: 10_000)
+            try lev.process(AudioBlock(channelCount: 1, capacity: 5000, frameCount: 5000), into: &out)
+        }
+    }
+
     @Test func reportedReductionsMatchTheAppliedGain() throws {
         // Noise whose level steps every 0.5 s (never silent), so every frame is above the gate.
         let x = Signal.noiseAndTones(sampleRate: Self.rate, seconds: 6, seed: 5)
