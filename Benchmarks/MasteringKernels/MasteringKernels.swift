@@ -1,5 +1,5 @@
-// Mastering kernel benchmarks: the silence scan, the gain loops and the non-finite check beside
-// their scalar twins, the true-peak limiter, the dither, and the engine (`Masterer`) mastering
+// Mastering kernel benchmarks: the silence scan, the gain loops, the non-finite check and the
+// leveler's kernels beside their scalar twins, the true-peak limiter, the leveler, the dither, and the engine (`Masterer`) mastering
 // 60 s of stereo in memory.
 import AudioCore
 import AudioIO
@@ -86,6 +86,59 @@ let benchmarks: @Sendable () -> Void = {
             benchmark.stopMeasurement()
             blackHole(copy)
         }
+    }
+
+    for (name, fast) in [("reference", false), ("simd", true)] {
+        // The leveler's detector: 1 ms (48-frame) hop energies over 10 s of both channels.
+        Benchmark("Leveler/accumulateHopEnergies \(name) (10 s stereo, 48-frame hops)") { benchmark in
+            var energies = [Double](repeating: 0, count: frames10s / 48)
+            benchmark.startMeasurement()
+            energies.withUnsafeMutableBufferPointer { e in
+                for c in 0..<2 {
+                    tenSeconds[c].withUnsafeBufferPointer { p in
+                        if fast {
+                            Leveler.accumulateHopEnergies(p.baseAddress!, hopFrames: 48, hops: frames10s / 48, weight: 1, into: e.baseAddress!)
+                        } else {
+                            Leveler.accumulateHopEnergiesReference(p.baseAddress!, hopFrames: 48, hops: frames10s / 48, weight: 1, into: e.baseAddress!)
+                        }
+                    }
+                }
+            }
+            benchmark.stopMeasurement()
+            blackHole(energies)
+        }
+        // The leveler's gain curve: one 48-frame ramp per hop over 10 s.
+        Benchmark("Leveler/fillRamp \(name) (10 s, 48-frame ramps)") { benchmark in
+            var curve = [Float](repeating: 0, count: frames10s)
+            benchmark.startMeasurement()
+            curve.withUnsafeMutableBufferPointer { c in
+                for k in 0..<(frames10s / 48) {
+                    let start = Float(k % 100) / 100
+                    if fast { Leveler.fillRamp(from: start, step: 0.0001, into: c.baseAddress! + 48 * k, count: 48) }
+                    else { Leveler.fillRampReference(from: start, step: 0.0001, into: c.baseAddress! + 48 * k, count: 48) }
+                }
+            }
+            benchmark.stopMeasurement()
+            blackHole(curve)
+        }
+    }
+
+    // The leveler alone, its threshold low enough that it works on most syllables; the
+    // mallocCountTotal shows `process` allocates nothing (only the pipeline's setup does).
+    Benchmark("Leveler (10 s stereo, -30 LUFS threshold)") { benchmark in
+        var sink = CountingSink()
+        benchmark.startMeasurement()
+        try run([Leveler(threshold: Decibels(-30))], block10s, format: stereo48k, into: &sink)
+        benchmark.stopMeasurement()
+        blackHole(sink.frames)
+    }
+    Benchmark("Leveler + TruePeakLimiter (10 s stereo, +12 dB, -1 dBTP)") { benchmark in
+        var sink = CountingSink()
+        benchmark.startMeasurement()
+        try run([GainStage(Decibels(12)), Leveler(threshold: Decibels(-18)), TruePeakLimiter(ceiling: Decibels(-1))],
+                block10s, format: stereo48k, into: &sink)
+        benchmark.stopMeasurement()
+        blackHole(sink.frames)
     }
 
     Benchmark("TruePeakLimiter (10 s stereo, +12 dB into -1 dBTP)") { benchmark in
