@@ -69,6 +69,19 @@ public struct TruePeakLimiter: AudioStage, Sendable {
     public private(set) var minimumGain: Float = 1
     /// Frames whose gain was below 1.
     public private(set) var limitedFrames = 0
+    /// Sum of the gains of those frames (for the average reduction).
+    private var limitedGainSum = 0.0
+
+    /// The largest gain reduction so far (0 dB when it never acted).
+    public var maximumReduction: Decibels {
+        minimumGain < 1 ? Decibels(-Decibels(amplitude: Double(minimumGain)).value) : Decibels(0)
+    }
+
+    /// The reduction of the average gain over the frames it limited (0 dB when it never acted):
+    /// how hard it worked where it worked.
+    public var averageReduction: Decibels {
+        limitedFrames > 0 ? Decibels(-Decibels(amplitude: limitedGainSum / Double(limitedFrames)).value) : Decibels(0)
+    }
     /// Test hook: when non-nil, every applied gain is appended (allocates; tests only).
     package var gainLog: [Float]? = nil
 
@@ -117,6 +130,7 @@ public struct TruePeakLimiter: AudioStage, Sendable {
         flushed = false
         minimumGain = 1
         limitedFrames = 0
+        limitedGainSum = 0
         // Frames before the start are silence (requirement 1): pre-roll the minimum and the
         // average with L of them so a peak in the first frames is still ramped into.
         detectIndex = -L
@@ -209,6 +223,7 @@ public struct TruePeakLimiter: AudioStage, Sendable {
             }
             if gain < 1 {
                 limitedFrames += 1
+                limitedGainSum += Double(gain)
                 minimumGain = Swift.min(minimumGain, gain)
             }
             if first < 0 { first = i }

@@ -18,6 +18,8 @@ package struct FileMasteringRun {
         var m = AudioFileMasterer()
         m.settings = MasteringSettings(target: settings.target, trim: settings.trim, sampleRate: settings.sampleRate)
         m.settings.blockSize = settings.blockSize
+        m.settings.limiting = settings.limiting
+        m.settings.leveler = settings.leveler
         m.dither = settings.dither
         m.quality = settings.quality
         m.parallelChannels = settings.parallelChannels
@@ -61,6 +63,9 @@ package struct FileMasteringRun {
         report.passes = m.passes
         report.gainDB = m.gain.map(Self.rounded)
         report.limiterReductionDB = m.limiterReduction.map(Self.rounded)
+        report.limiterAverageReductionDB = m.limiterAverageReduction.map(Self.rounded)
+        report.levelerReductionDB = m.levelerReduction.map(Self.rounded)
+        report.levelerAverageReductionDB = m.levelerAverageReduction.map(Self.rounded)
         report.withinTolerance = m.withinTolerance
         report.targetReached = m.targetReached
         report.warnings = m.warnings.map(Self.describe)
@@ -87,6 +92,12 @@ package struct FileMasteringRun {
                           needed.value, target.value, maxGain.value)
         case .gainCappedUnderLimiter(let maxGain):
             return String(format: "the gain needed under the limiter exceeds --max-gain %.1f dB; left quieter than the target", maxGain.value)
+        case .limitingBudget(let maximum, let reached, let target):
+            return String(format: "needs more than %.1f dB of limiting to reach %.1f LUFS (--max-limiting); written at %.2f LUFS, %.2f LU under the target",
+                          maximum.value, target.value, reached.value, target.value - reached.value)
+        case .limitingDoesNotPay(let r, let minimum, let limiting, let reached, let target):
+            return String(format: "the limiter would take most of what more gain adds (%.2f of it came through, under --min-limiting-return %.2f), so it stopped at %.1f dB of limiting; written at %.2f LUFS, %.2f LU under the %.1f LUFS target, rather than distorted",
+                          r, minimum, limiting.value, reached.value, target.value - reached.value, target.value)
         case .truePeakOverCeiling(let measured, let ceiling):
             return String(format: "true peak %.2f dBTP is over the %.1f dBTP ceiling", measured.value, ceiling.value)
         case .loudnessOutOfTolerance(let measured, let target, let tolerance):

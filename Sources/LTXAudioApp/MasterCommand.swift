@@ -96,7 +96,7 @@ package struct MasterCommand {
             if !table.isEmpty {
                 console.line("")
                 for row in table.split(separator: "\n") { console.line(String(row)) }
-                console.line("(I: integrated LUFS, TP: true peak dBTP, LRA: loudness range LU, gain and limiter reduction in dB; ok* = written at its level, target unreachable)")
+                console.line("(I: integrated LUFS, TP: true peak dBTP, LRA: loudness range LU; gain, and the limiter's and leveler's largest/average reduction, in dB; ok* = written at the loudness reached, the target unreachable or not worth the limiting)")
             }
             let destination = isFile ? output : (output.hasSuffix("/") ? output : output + "/")
             if settings.dryRun {
@@ -132,7 +132,11 @@ package struct MasterCommand {
     /// The summary table: one row per mastered (or planned) file.
     package static func table(_ reports: [MasterFileReport]) -> String {
         func v(_ x: Double?, _ format: String = "%.1f") -> String { x.map { String(format: format, $0) } ?? "-" }
-        var rows: [[String]] = [["file", "I in", "I out", "TP out", "LRA out", "gain", "limit", "length", "check"]]
+        func pair(_ a: Double?, _ b: Double?) -> String {
+            guard let a else { return "-" }
+            return b.map { String(format: "%.1f/%.1f", a, $0) } ?? String(format: "%.1f", a)
+        }
+        var rows: [[String]] = [["file", "I in", "I out", "TP out", "LRA in->out", "gain", "limit", "level", "length", "check"]]
         for r in reports where r.status == .mastered || r.status == .planned {
             let name = (r.path as NSString).lastPathComponent
             let length = String(format: "%.2f->%.2fs", r.inputDurationSeconds ?? 0, r.outputDurationSeconds ?? 0)
@@ -142,8 +146,10 @@ package struct MasterCommand {
             case .some(false): check = "OUT"
             case .none: check = r.status == .planned ? "dry" : "-"
             }
-            rows.append([name, v(r.before?.integratedLUFS), v(r.after?.integratedLUFS), v(r.after?.truePeakDBTP),
-                         v(r.after?.loudnessRangeLU), v(r.gainDB, "%+.1f"), v(r.limiterReductionDB), length, check])
+            let range = r.after == nil ? v(r.before?.loudnessRangeLU) : "\(v(r.before?.loudnessRangeLU))->\(v(r.after?.loudnessRangeLU))"
+            rows.append([name, v(r.before?.integratedLUFS), v(r.after?.integratedLUFS), v(r.after?.truePeakDBTP), range,
+                         v(r.gainDB, "%+.1f"), pair(r.limiterReductionDB, r.limiterAverageReductionDB),
+                         pair(r.levelerReductionDB, r.levelerAverageReductionDB), length, check])
         }
         guard rows.count > 1 else { return "" }
         let widths = (0..<rows[0].count).map { c in rows.map { $0[c].count }.max()! }

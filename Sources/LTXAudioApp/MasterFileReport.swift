@@ -27,6 +27,11 @@ package struct MasterFileReport: Sendable, Codable, Hashable {
     package var gainDB: Double?
     /// Largest gain reduction of the true-peak limiter, dB (0 when it never acted).
     package var limiterReductionDB: Double?
+    /// The limiter's average reduction over the frames it limited, dB.
+    package var limiterAverageReductionDB: Double?
+    /// The leveler's largest and average reduction, dB (nil when it is off).
+    package var levelerReductionDB: Double?
+    package var levelerAverageReductionDB: Double?
     /// Whether the output meets the target within tolerance (nil when there is no target).
     package var withinTolerance: Bool?
     /// False when the target could not be reached (silence, too short, gain cap).
@@ -56,6 +61,9 @@ package struct MasterFileReport: Sendable, Codable, Hashable {
         case ceilingDBTP = "ceiling_dbtp"
         case gainDB = "gain_db"
         case limiterReductionDB = "limiter_reduction_db"
+        case limiterAverageReductionDB = "limiter_average_reduction_db"
+        case levelerReductionDB = "leveler_reduction_db"
+        case levelerAverageReductionDB = "leveler_average_reduction_db"
         case withinTolerance = "within_tolerance"
         case targetReached = "target_reached"
         case elapsedSeconds = "elapsed_s"

@@ -24,6 +24,10 @@ package struct MasterSettings: Sendable {
     package var presetName = Preset.streaming.rawValue
     /// Silence trimming; nil turns it off.
     package var trim: TrimSettings? = TrimSettings()
+    /// How much limiting the gain search may spend (`--max-limiting`).
+    package var limiting = LimitingPolicy()
+    /// The leveler before the limiter (`--leveler`, the podcast preset); nil: off.
+    package var leveler: LevelerSettings?
     /// TPDF dither when writing 16-bit PCM.
     package var dither = true
     /// Measure and report what would be done; write nothing.

@@ -101,52 +101,44 @@ public struct Masterer: Sendable {
         var warnings = input.warnings
         var (gain, reachable) = firstGain(mid: mid, target: target, warnings: &warnings)
 
-        // Pass 3: when the limiter will act (the peaks after the gain pass the ceiling), it
-        // takes loudness away: find the gain that lands on the target with measuring passes
-        // first, then write once.
+        // Pass 3: when the limiter will act (the peaks after the gain pass the ceiling) it takes
+        // loudness away, and a leveler changes it too: find the gain that lands on the target
+        // with measuring passes first (no delivery), within the limiting policy, then write once.
         let policy = destination.policy
         var margin = policy.initialMargin
         var passes = 0
         var attempt = 0
+        var outcome = GainSearch.Outcome.reached
         while true {
-            let limiterActs = mid.truePeak.value + gain.value > target.truePeakCeiling.value - margin
-            if reachable && (limiterActs || attempt > 0) {
-                var gains: [Decibels] = [], results: [LUFS] = []
-                // A free first point for the secant: at the largest gain the limiter leaves
-                // alone, the loudness is exactly the measured one plus that gain.
-                let untouched = target.truePeakCeiling.value - margin - mid.truePeak.value
-                if untouched.isFinite && untouched < gain.value - 0.5 {
-                    gains.append(Decibels(untouched))
-                    results.append(LUFS(mid.integrated.value + untouched))
-                }
-                while passes < settings.maxRenderPasses - 1 {
-                    let integrated = try measure(store, gain: gain, ceiling: target.truePeakCeiling.value - margin)
-                    passes += 1
-                    gains.append(gain)
-                    results.append(integrated)
-                    if abs(integrated.value - target.integrated.value) <= LoudnessNormalization.aim { break }
-                    let next = LoudnessNormalization.nextGain(gains: gains, results: results, target: target)
-                    gain = next.gain
-                    if next.capped {
-                        reachable = false
-                        warnings.append(.gainCappedUnderLimiter(maxGain: target.maxGain))
-                        break
-                    }
-                }
+            let ceiling = target.truePeakCeiling.value - margin
+            let limiterActs = mid.truePeak.value + gain.value > ceiling
+            if reachable && (limiterActs || attempt > 0 || settings.leveler != nil) {
+                (gain, outcome, passes) = try searchGain(store, start: gain, mid: mid, target: target, ceiling: ceiling, passes: passes)
+                if outcome != .reached { reachable = false }
             }
-            let (frames, minimumGain) = try write(store, gain: gain, ceiling: target.truePeakCeiling.value - margin,
-                                                  dither: dither, to: destination)
+            let written = try write(store, gain: gain, target: target, ceiling: ceiling, dither: dither, to: destination)
             passes += 1
             let after = try destination.finish()
             attempt += 1
-            let ceiling = target.truePeakCeiling.value + policy.peakTolerance
-            if after.truePeak.value > ceiling && attempt < Self.deliveryAttempts {
+            let allowed = target.truePeakCeiling.value + policy.peakTolerance
+            if after.truePeak.value > allowed && attempt < Self.deliveryAttempts {
                 // A codec or the gain curve pushed a peak over: try again with more room.
                 destination.discard()
                 margin += policy.retryStep
                 continue
             }
-            let peakOK = after.truePeak.value <= ceiling
+            switch outcome {
+            case .reached: break
+            case .capped: warnings.append(.gainCappedUnderLimiter(maxGain: target.maxGain))
+            case .budget:
+                warnings.append(.limitingBudget(maximum: settings.limiting.maximumReduction ?? Decibels(0), reached: after.integrated,
+                                                target: target.integrated))
+            case .doesNotPay(let r):
+                warnings.append(.limitingDoesNotPay(returnPerDB: r, minimum: settings.limiting.minimumReturn,
+                                                    limiting: written.limiter.maximumReduction, reached: after.integrated,
+                                                    target: target.integrated))
+            }
+            let peakOK = after.truePeak.value <= allowed
             let loudnessOK = !reachable || !policy.holdsLoudness
                 || abs(after.integrated.value - target.integrated.value) <= LoudnessNormalization.tolerance
             if !peakOK { warnings.append(.truePeakOverCeiling(measured: after.truePeak, ceiling: target.truePeakCeiling)) }
@@ -156,10 +148,40 @@ public struct Masterer: Sendable {
             }
             return MasteringReport(
                 inputFormat: input.format, inputFrames: input.frames, before: input.before, trim: input.trim,
-                outputFormat: outFormat, outputFrames: frames, after: after, gain: gain,
-                limiterReduction: minimumGain < 1 ? Decibels(-Decibels(amplitude: Double(minimumGain)).value) : Decibels(0),
+                outputFormat: outFormat, outputFrames: written.frames, after: after, gain: gain,
+                limiterReduction: written.limiter.maximumReduction, limiterAverageReduction: written.limiter.averageReduction,
+                levelerReduction: written.leveler?.maximumReduction, levelerAverageReduction: written.leveler?.averageReduction,
                 passes: passes, targetReached: reachable, withinTolerance: peakOK && loudnessOK, warnings: warnings)
         }
+    }
+
+    /// Measuring passes from `start` until the gain lands on the target within the aim, or the
+    /// limiting policy, the gain cap or the pass budget stops the search.
+    func searchGain(_ store: any IntermediateStore, start: Decibels, mid: LoudnessReport, target: LoudnessTarget,
+                    ceiling: Double, passes: Int) throws -> (Decibels, GainSearch.Outcome, Int) {
+        var passes = passes
+        // A free point: at the largest gain the limiter leaves alone, the loudness is exactly the
+        // measured one plus that gain (not so with a leveler, which acts below the ceiling).
+        let untouched = ceiling - mid.truePeak.value
+        var free: GainSearch.Point?
+        if settings.leveler == nil && untouched.isFinite && untouched < start.value {
+            let loudness = mid.integrated.value + untouched
+            free = GainSearch.Point(gain: untouched, loudness: loudness, unlimited: loudness, reduction: 0)
+        }
+        if let free, settings.limiting.maximumReduction?.value == 0 {
+            return (Decibels(free.gain), .budget, passes)  // gain only: no peak over the ceiling
+        }
+        var search = GainSearch(target: target, aim: LoudnessNormalization.aim, policy: settings.limiting,
+                                free: free)
+        var step = GainSearch.Step.measure(start.value)
+        while case .measure(let g) = step, passes < settings.maxRenderPasses - 1 {
+            let m = try measure(store, gain: Decibels(g), target: target, ceiling: ceiling)
+            passes += 1
+            step = search.record(gain: g, loudness: m.loudness.value, unlimited: m.unlimited.value, reduction: m.reduction.value)
+        }
+        if case .measure(let g) = step { step = search.fallback(current: g) }
+        guard case .settle(let g, let outcome) = step else { return (start, .reached, passes) }
+        return (Decibels(g), outcome, passes)
     }
 
     /// Measures `source` and says what ``master(_:into:)`` would do, writing nothing.
@@ -266,34 +288,48 @@ public struct Masterer: Sendable {
         return (first.gain, !first.capped)
     }
 
-    /// A measuring pass: store → gain → limiter → meter.
-    func measure(_ store: any IntermediateStore, gain: Decibels, ceiling: Double) throws -> LUFS {
+    /// The stages of a pass after the gain: the leveler (when on) and the limiter.
+    func dynamics(_ pass: inout Pipeline, target: LoudnessTarget, ceiling: Double)
+        -> (leveler: StageHandle<Leveler>?, limiter: StageHandle<TruePeakLimiter>) {
+        let leveler = settings.leveler.map { pass.append($0.stage(for: target)) }
+        let limiter = pass.append(TruePeakLimiter(ceiling: Decibels(ceiling)))
+        return (leveler, limiter)
+    }
+
+    /// A measuring pass: store → gain → (leveler) → meter → limiter → meter.
+    /// - Returns: the integrated loudness after the limiter and before it, and the limiter's
+    ///   largest reduction.
+    func measure(_ store: any IntermediateStore, gain: Decibels, target: LoudnessTarget, ceiling: Double) throws
+        -> (loudness: LUFS, unlimited: LUFS, reduction: Decibels) {
         try store.rewind()
         var pass = Pipeline()
         pass.append(GainStage(gain))
-        pass.append(TruePeakLimiter(ceiling: Decibels(ceiling)))
-        let meter = pass.append(MeterStage(format: store.format, measures: [.integrated]))
+        if let leveler = settings.leveler { pass.append(leveler.stage(for: target)) }
+        let before = pass.append(MeterStage(format: store.format, measures: [.integrated]))
+        let limiter = pass.append(TruePeakLimiter(ceiling: Decibels(ceiling)))
+        let after = pass.append(MeterStage(format: store.format, measures: [.integrated]))
         var source = StoreStream(store: store)
         var sink = DiscardingSink()
         _ = try pass.run(from: &source, to: &sink, blockSize: settings.blockSize)
-        return pass[meter].report.integrated
+        return (pass[after].report.integrated, pass[before].report.integrated, pass[limiter].maximumReduction)
     }
 
-    /// The written pass: store → gain → limiter → dither → destination.
-    /// - Returns: frames delivered and the limiter's smallest gain (linear).
-    func write(_ store: any IntermediateStore, gain: Decibels, ceiling: Double, dither: [any AudioStage],
-               to destination: some MasteringDestination) throws -> (frames: Int, minimumGain: Float) {
+    /// The written pass: store → gain → (leveler) → limiter → dither → destination.
+    /// - Returns: frames delivered, and the limiter and leveler as the pass left them.
+    func write(_ store: any IntermediateStore, gain: Decibels, target: LoudnessTarget, ceiling: Double,
+               dither: [any AudioStage], to destination: some MasteringDestination) throws
+        -> (frames: Int, limiter: TruePeakLimiter, leveler: Leveler?) {
         try store.rewind()
         try destination.begin(format: store.format)
         var pass = Pipeline()
         pass.append(GainStage(gain))
-        let limiter = pass.append(TruePeakLimiter(ceiling: Decibels(ceiling)))
+        let (leveler, limiter) = dynamics(&pass, target: target, ceiling: ceiling)
         pass.append(contentsOf: dither)
         var source = StoreStream(store: store)
         var sink = DestinationSink(destination: destination)
         do {
             let stats = try pass.run(from: &source, to: &sink, blockSize: settings.blockSize)
-            return (stats.outputFrames, pass[limiter].minimumGain)
+            return (stats.outputFrames, pass[limiter], leveler.map { pass[$0] })
         } catch {
             destination.discard()
             throw error

@@ -20,6 +20,11 @@ public struct MasteringReport: Sendable {
     /// The true-peak limiter's largest gain reduction (0 dB when it never acted); nil without
     /// a loudness target.
     public var limiterReduction: Decibels?
+    /// The limiter's average reduction over the frames it limited; nil without a target.
+    public var limiterAverageReduction: Decibels?
+    /// The leveler's largest and average reduction; nil when it is off.
+    public var levelerReduction: Decibels?
+    public var levelerAverageReduction: Decibels?
     /// Rendering passes: the measuring passes of the gain search plus the written ones (1
     /// without a loudness target).
     public var passes: Int
@@ -63,6 +68,11 @@ public enum MasteringWarning: Sendable, Hashable {
     case gainCapped(needed: Decibels, target: LUFS, maxGain: Decibels)
     /// Under the limiter, the gain that reaches the target is over the cap; left quieter.
     case gainCappedUnderLimiter(maxGain: Decibels)
+    /// Reaching the target needs more limiting than the policy allows; delivered at `reached`.
+    case limitingBudget(maximum: Decibels, reached: LUFS, target: LUFS)
+    /// Past `limiting` dB of gain reduction, more gain bought only `returnPerDB` LU per dB
+    /// (under the policy's minimum): delivered at `reached`, short of the target.
+    case limitingDoesNotPay(returnPerDB: Double, minimum: Double, limiting: Decibels, reached: LUFS, target: LUFS)
     /// The delivered true peak is over the ceiling (beyond the delivery policy's tolerance).
     case truePeakOverCeiling(measured: Decibels, ceiling: Decibels)
     /// The delivered integrated loudness is further from the target than the tolerance.

@@ -40,10 +40,13 @@ public enum Preset: String, Sendable, CaseIterable, Hashable {
         }
     }
 
+    /// Whether the preset levels the programme before limiting (spoken word: `podcast`).
+    public var usesLeveler: Bool { self == .podcast }
+
     /// One line for help texts: "streaming (-14 LUFS, -1 dBTP)".
     public var summary: String {
         guard let t = target else { return "\(rawValue) (no loudness change)" }
-        return "\(rawValue) (\(Int(t.integrated.value)) LUFS, \(Int(t.truePeakCeiling.value)) dBTP)"
+        return "\(rawValue) (\(Int(t.integrated.value)) LUFS, \(Int(t.truePeakCeiling.value)) dBTP\(usesLeveler ? ", leveler" : ""))"
     }
 }
 
@@ -61,7 +64,7 @@ public struct TrimSettings: Sendable, Hashable {
     public init() {}
 }
 
-/// How the gain for a target is chosen and corrected after limiting.
+/// How the gain for a target is chosen (the search under the limiter is `Masterer`'s).
 public enum LoudnessNormalization {
     /// How close the result must be to the target (lossless outputs).
     public static let tolerance = 0.1
@@ -75,22 +78,6 @@ public enum LoudnessNormalization {
     public static func initialGain(measured: LUFS, target: LoudnessTarget) -> (gain: Decibels, capped: Bool)? {
         guard measured.isFinite else { return nil }
         let wanted = target.integrated.value - measured.value
-        return wanted > target.maxGain.value ? (target.maxGain, true) : (Decibels(wanted), false)
-    }
-
-    /// The next gain after passes at `gains` measured `results` (oldest first): a secant step
-    /// on the last two passes (the limiter makes loudness grow slower than the gain, so the
-    /// slope is below 1), a plain correction after the first. Capped at `maxGain`.
-    public static func nextGain(gains: [Decibels], results: [LUFS], target: LoudnessTarget) -> (gain: Decibels, capped: Bool) {
-        precondition(!gains.isEmpty && gains.count == results.count)
-        let error = target.integrated.value - results.last!.value
-        var slope = 1.0
-        if gains.count >= 2 {
-            let dg = gains[gains.count - 1].value - gains[gains.count - 2].value
-            let dl = results[results.count - 1].value - results[results.count - 2].value
-            if abs(dg) > 1e-6 { slope = min(1, max(0.05, dl / dg)) }
-        }
-        let wanted = gains.last!.value + error / slope
         return wanted > target.maxGain.value ? (target.maxGain, true) : (Decibels(wanted), false)
     }
 }

@@ -20,6 +20,19 @@ struct MasteringOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Largest gain applied, dB (0 to 60), so near-silent noise is not blown up.", valueName: "db"))
     var maxGain: Double = 30
 
+    @Option(help: ArgumentHelp(
+        "Most gain reduction the true-peak limiter may apply to reach the target, dB (0 to 60; 0 = gain only). Beyond it, or where more gain buys under 0.5 LU per dB once limiting, the file is written at the loudness reached (ok*).",
+        valueName: "db"))
+    var maxLimiting: Double = 12
+
+    @Option(help: ArgumentHelp(
+        "Least share of the loudness added by more gain that must come through the limiter, 0 to 1 (0 = chase the target whatever it costs).",
+        valueName: "share"))
+    var minLimitingReturn: Double = 0.2
+
+    @Flag(help: "Level the programme before limiting (a gentle compressor for peaky speech; the podcast preset turns it on).")
+    var leveler = false
+
     @Option(parsing: .unconditional, help: ArgumentHelp("Silence threshold for trimming: short-window RMS level in dBFS.", valueName: "dbfs"))
     var trimThreshold: Double = -50
 
@@ -60,6 +73,10 @@ struct MasteringOptions: ParsableArguments {
             throw ValidationError("--true-peak \(truePeak) is outside -20...0 dBTP")
         }
         guard (0...60).contains(maxGain) else { throw ValidationError("--max-gain \(maxGain) is outside 0...60 dB") }
+        guard (0...60).contains(maxLimiting) else { throw ValidationError("--max-limiting \(maxLimiting) is outside 0...60 dB") }
+        guard (0...1).contains(minLimitingReturn) else {
+            throw ValidationError("--min-limiting-return \(minLimitingReturn) is outside 0...1")
+        }
         guard (-120...0).contains(trimThreshold) else {
             throw ValidationError("--trim-threshold \(trimThreshold) is outside -120...0 dBFS")
         }
@@ -91,6 +108,8 @@ struct MasteringOptions: ParsableArguments {
         }
         target?.maxGain = Decibels(maxGain)
         s.target = target
+        s.limiting = LimitingPolicy(maximumReduction: Decibels(maxLimiting), minimumReturn: minLimitingReturn)
+        s.leveler = leveler || p.usesLeveler ? LevelerSettings() : nil
         if noTrim {
             s.trim = nil
         } else {
