@@ -3,9 +3,10 @@
 
 SWIFT        ?= swift
 CONFIG       ?= release
-# C libraries the tool links, the test oracle (libebur128), pkg-config to find them, and
-# python3 for the tests' bad-input generator.
-APT_PACKAGES ?= pkg-config libsndfile1-dev libsamplerate0-dev libebur128-dev python3
+# C libraries the tool links, the test oracle (libebur128), pkg-config to find them,
+# python3 for the tests' bad-input generator, and ffmpeg, whose alimiter is the sound-quality
+# yardstick of the limiter tests.
+APT_PACKAGES ?= pkg-config libsndfile1-dev libsamplerate0-dev libebur128-dev python3 ffmpeg
 SUDO         := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 BIN          := .build/$(CONFIG)/ltx-audio
 DEMO_OUT     ?= demo-out

@@ -105,7 +105,9 @@ let package = Package(
         .testTarget(name: "LTXAudioAppTests", dependencies: ["LTXAudioApp", "AudioIO", "FalClient", "FileSafety", "Mastering", "FakeFalServer", "TestSupport"]),
         .testTarget(
             name: "CLITests",
-            dependencies: ["ltx-audio", "AudioIO", "DSP", "FileSafety", "FakeFalServer", "FalClient", "LTXAudioApp", "TestSupport"]),
+            dependencies: [
+                "ltx-audio", "AudioIO", "DSP", "Mastering", "FileSafety", "FakeFalServer", "FalClient", "LTXAudioApp", "TestSupport",
+            ]),
     ]
 )
 

@@ -87,9 +87,12 @@ public struct TruePeakLimiter: AudioStage, Sendable {
 
     /// - Parameters:
     ///   - ceiling: the largest true peak allowed at the output.
-    ///   - lookahead: attack/look-ahead time in seconds (default 2 ms).
+    ///   - lookahead: attack/look-ahead time in seconds. Default 5 ms: half a period of 100 Hz,
+    ///     so on low notes the gain holds between the peaks instead of moving every half cycle
+    ///     (at 2 dB of reduction a 100 Hz tone measured -53 dB THD+N with 2 ms, below -100 dB with
+    ///     5 ms; `LimiterYardstickTests` holds it to ffmpeg's alimiter).
     ///   - release: release time constant in seconds (default 150 ms).
-    public init(ceiling: Decibels, lookahead: Double = 0.002, release: Double = 0.150) {
+    public init(ceiling: Decibels, lookahead: Double = 0.005, release: Double = 0.150) {
         self.ceiling = Float(ceiling.amplitude)
         self.lookahead = lookahead
         self.release = release
