@@ -23,7 +23,7 @@ struct MasteringOptions: ParsableArguments {
     @Option(help: ArgumentHelp(
         "Most gain reduction the true-peak limiter may apply to reach the target, dB (0 to 60; 0 = gain only). Beyond it, or where more gain buys under 0.5 LU per dB once limiting, the file is written at the loudness reached (ok*).",
         valueName: "db"))
-    var maxLimiting: Double = 12
+    var maxLimiting: Double = 18
 
     @Option(help: ArgumentHelp(
         "Least share of the loudness added by more gain that must come through the limiter, 0 to 1 (0 = chase the target whatever it costs).",

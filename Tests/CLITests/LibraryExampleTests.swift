@@ -12,22 +12,34 @@ import TestSupport
 struct LibraryExampleTests {
     let example = Repository.root + "/Examples/LibraryUse"
 
-    /// Runs a program, returning its status and output; fails the test on a time-out.
-    func run(_ executable: String, _ arguments: [String], timeout: Double) throws -> (status: Int32, stdout: String, stderr: String) {
+    /// Runs a program, returning its status and output; it is stopped after `timeout` seconds.
+    /// Waits without holding a thread of the concurrency pool (a build takes a minute, and
+    /// the other tests' tasks need those threads meanwhile).
+    func run(_ executable: String, _ arguments: [String], timeout: Double) async throws -> (status: Int32, stdout: String, stderr: String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        let errData = err.fileHandleForReading.readDataToEndOfFile()
-        let deadline = Date().addingTimeInterval(timeout)
-        while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
-        if process.isRunning { process.terminate() }
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
+        let dir = try TemporaryFolder("library-example-run")
+        defer { dir.remove() }
+        // Output to files, so neither pipe can fill up while nobody reads it.
+        FileManager.default.createFile(atPath: dir.file("out"), contents: nil)
+        FileManager.default.createFile(atPath: dir.file("err"), contents: nil)
+        process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: dir.file("out")))
+        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: dir.file("err")))
+        let status: Int32 = try await withCheckedThrowingContinuation { continuation in
+            process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
+            do {
+                try process.run()
+            } catch {
+                process.terminationHandler = nil
+                continuation.resume(throwing: error)
+                return
+            }
+            DispatchQueue.global().asyncAfter(deadline: .now() + timeout) { if process.isRunning { process.terminate() } }
+        }
+        let out = (try? String(contentsOfFile: dir.file("out"), encoding: .utf8)) ?? ""
+        let err = (try? String(contentsOfFile: dir.file("err"), encoding: .utf8)) ?? ""
+        return (status, out, err)
     }
 
     @Test func theExampleHoldsTheReadmeSnippetsVerbatim() throws {
@@ -57,20 +69,20 @@ struct LibraryExampleTests {
         }
     }
 
-    @Test func theExampleBuildsAgainstThisPackageAndMastersAFixture() throws {
+    @Test func theExampleBuildsAgainstThisPackageAndMastersAFixture() async throws {
         let scratch = Repository.root + "/.build-examples"
         let arguments = ["swift", "build", "--package-path", example, "--scratch-path", scratch]
-        var build = try run("/usr/bin/env", arguments, timeout: 900)
+        var build = try await run("/usr/bin/env", arguments, timeout: 900)
         if build.status != 0 && (build.stdout + build.stderr).contains("missing inputs") {
             // A scratch folder from before source files moved: SwiftPM keeps the old list; start afresh.
             try? FileManager.default.removeItem(atPath: scratch)
-            build = try run("/usr/bin/env", arguments, timeout: 900)
+            build = try await run("/usr/bin/env", arguments, timeout: 900)
         }
         try #require(build.status == 0, "swift build failed:\n\(build.stdout.suffix(3000))\n\(build.stderr.suffix(3000))")
         let dir = try TemporaryFolder("library-example")
         defer { dir.remove() }
         let output = dir.file("take.flac")
-        let r = try run(scratch + "/debug/LibraryUse", [Repository.fixtures + "/ltx-like-24k-stereo.wav", output], timeout: 120)
+        let r = try await run(scratch + "/debug/LibraryUse", [Repository.fixtures + "/ltx-like-24k-stereo.wav", output], timeout: 120)
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stdout.contains("mastered \(output): "))
         #expect(r.stdout.contains("integrated -16.0 LUFS"), "the analysis of the written file:\n\(r.stdout)")

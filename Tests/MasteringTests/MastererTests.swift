@@ -14,7 +14,7 @@ import TestSupport
 
     /// A quiet 440 Hz tone with a short loud burst every 500 ms (sparse peaks: a third of the
     /// tone's energy): reaching -14 LUFS lifts the bursts about 8 dB over the ceiling, so the
-    /// limiter has to take more than 6 dB off them (within the default 12 dB budget).
+    /// limiter has to take more than 6 dB off them (within the default 18 dB budget).
     func tonesWithBursts(seconds: Double) -> [Float] {
         var x = Signal.sine(frequency: 440, amplitude: 0.05, sampleRate: rate, frames: Int(seconds * Double(rate)))
         let burst = Signal.noise(count: rate / 1000, amplitude: 0.5, seed: 7)
