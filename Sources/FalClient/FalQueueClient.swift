@@ -31,7 +31,11 @@ public final class FalQueueClient: Sendable {
             read: .nanoseconds(configuration.requestTimeout.nanoseconds))
         // Redirects are followed by hand (downloads only), so no redirect can carry the key
         // or lead to plain http.
-        let config = HTTPClient.Configuration(redirectConfiguration: .disallow, timeout: timeout, decompression: .disabled)
+        var config = HTTPClient.Configuration(redirectConfiguration: .disallow, timeout: timeout, decompression: .disabled)
+        // A connection that cannot be made fails its attempt at once: the client's own retry
+        // loop (budget, backoff, deadline, events) decides whether to try again, instead of
+        // AsyncHTTPClient retrying silently for the whole connect timeout on every attempt.
+        config.connectionPool.retryConnectionEstablishment = false
         self.http = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: config)
     }
 
