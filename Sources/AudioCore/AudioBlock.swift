@@ -113,6 +113,16 @@ public struct AudioBlock: Sendable {
         frameCount = start + n
     }
 
+    /// Appends `block`'s valid frames, growing the capacity (at least doubling it) when they do
+    /// not fit: for buffers that collect a whole signal (in-memory sinks and stores), not for
+    /// the per-block paths, which allocate once.
+    public mutating func appendGrowing(_ block: AudioBlock) {
+        if frameCount + block.frameCount > capacity {
+            reserve(capacity: Swift.max(capacity * 2, frameCount + block.frameCount))
+        }
+        append(block)
+    }
+
     /// Removes the first `count` valid frames, moving the rest to the front.
     public mutating func removeFirst(_ count: Int) {
         precondition(count >= 0 && count <= frameCount)

@@ -96,9 +96,6 @@ public struct BufferSink: AudioSink, Sendable {
     public init(channelCount: Int) { samples = AudioBlock(channelCount: channelCount, capacity: 0) }
 
     public mutating func write(_ block: AudioBlock) throws {
-        if samples.frameCount + block.frameCount > samples.capacity {
-            samples.reserve(capacity: max(samples.capacity * 2, samples.frameCount + block.frameCount))
-        }
-        samples.append(block)
+        samples.appendGrowing(block)
     }
 }

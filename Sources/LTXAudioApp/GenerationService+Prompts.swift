@@ -104,40 +104,21 @@ extension GenerationService {
             }
         }
 
-        return await withTaskGroup(of: (Int, ClipReport).self) { group in
-            var reports = [ClipReport?](repeating: nil, count: total)
-            var next = 0
-            func launch() {
-                let i = next
-                next += 1
-                group.addTask { (i, await work(i)) }
-            }
-            while next < min(max(plan.concurrency, 1), total) { launch() }
-            while let (i, report) = await group.next() {
-                reports[i] = report
+        return await inFlight(
+            count: total, limit: plan.concurrency, work: work,
+            notStarted: { i in
+                var r = ClipReport(prompt: plan.lines[i].input.prompt, status: .interrupted)
+                r.name = plan.lines[i].stem
+                r.error = "not submitted: interrupted"
+                return r
+            },
+            finished: { i, report in
                 let isNew: Bool
                 if case .skip = steps[i] { isNew = recorded[plan.lines[i].stem] == nil } else { isNew = true }
                 if isNew && report.status != .interrupted && report.status != .submitted {
                     do { try manifest.append(report) } catch { console.note("warning: \(error)") }
                 }
-                if next < total {
-                    if Task.isCancelled {
-                        while next < total {
-                            var r = ClipReport(prompt: plan.lines[next].input.prompt, status: .interrupted)
-                            r.name = plan.lines[next].stem
-                            r.error = "not submitted: interrupted"
-                            reports[next] = r
-                            next += 1
-                        }
-                        continue
-                    }
-                    launch()
-                }
-            }
-            return reports.enumerated().map { i, r in
-                r ?? ClipReport(prompt: plan.lines[i].input.prompt, status: .interrupted)
-            }
-        }
+            })
     }
 
     /// The output of `stem` if one exists: `stem.ext` when mastering, else `stem.original.*`.

@@ -114,33 +114,52 @@ package final class GenerationService: Sendable {
             if let s = input.seed { input.seed = s + i }
             return input
         }
-        return await withTaskGroup(of: (Int, ClipReport).self) { group in
-            var reports = [ClipReport?](repeating: nil, count: total)
+        return await inFlight(
+            count: total, limit: plan.concurrency,
+            work: { i in
+                await self.runClip(
+                    index: i, total: total, input: inputs[i], destination: destination, timeout: plan.timeout,
+                    options: plan.submitOptions, noWait: plan.noWait)
+            },
+            notStarted: { i in
+                var r = ClipReport(prompt: inputs[i].prompt, status: .interrupted)
+                r.error = "not submitted: interrupted"
+                return r
+            })
+    }
+
+    /// Runs `work` for clips `0..<count`, at most `limit` at a time, in order; `finished` sees
+    /// each report as it arrives. After Ctrl-C (the task cancelled) no clip is started any more:
+    /// those left get `notStarted`'s report, while the ones in flight finish (and cancel on fal).
+    /// - Returns: the reports, in clip order.
+    func inFlight(
+        count: Int, limit: Int, work: @escaping @Sendable (Int) async -> ClipReport,
+        notStarted: (Int) -> ClipReport, finished: (Int, ClipReport) -> Void = { _, _ in }
+    ) async -> [ClipReport] {
+        await withTaskGroup(of: (Int, ClipReport).self) { group in
+            var reports = [ClipReport?](repeating: nil, count: count)
             var next = 0
             func launch() {
                 let i = next
                 next += 1
-                group.addTask {
-                    (i, await self.runClip(
-                        index: i, total: total, input: inputs[i], destination: destination, timeout: plan.timeout,
-                        options: plan.submitOptions, noWait: plan.noWait))
-                }
+                group.addTask { (i, await work(i)) }
             }
-            while next < min(max(plan.concurrency, 1), total) { launch() }
+            while next < min(max(limit, 1), count) { launch() }
             while let (i, report) = await group.next() {
                 reports[i] = report
-                if next < total {
+                finished(i, report)
+                if next < count {
                     if Task.isCancelled {
-                        var r = ClipReport(prompt: inputs[next].prompt, status: .interrupted)
-                        r.error = "not submitted: interrupted"
-                        reports[next] = r
-                        next += 1
+                        while next < count {
+                            reports[next] = notStarted(next)
+                            next += 1
+                        }
                         continue
                     }
                     launch()
                 }
             }
-            return reports.enumerated().map { i, r in r ?? ClipReport(prompt: inputs[i].prompt, status: .interrupted) }
+            return reports.enumerated().map { i, r in r ?? notStarted(i) }
         }
     }
 

@@ -37,10 +37,7 @@ public final class MemoryStore: IntermediateStore {
     public var frameCount: Int? { samples.frameCount }
 
     public func write(_ block: AudioBlock) throws {
-        if samples.frameCount + block.frameCount > samples.capacity {
-            samples.reserve(capacity: max(samples.capacity * 2, samples.frameCount + block.frameCount))
-        }
-        samples.append(block)
+        samples.appendGrowing(block)
     }
 
     public func read(into block: inout AudioBlock) throws -> Int {

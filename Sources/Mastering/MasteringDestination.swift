@@ -72,10 +72,7 @@ public final class MemoryDestination: MasteringDestination {
     }
 
     public func write(_ block: AudioBlock) throws {
-        if samples.frameCount + block.frameCount > samples.capacity {
-            samples.reserve(capacity: max(samples.capacity * 2, samples.frameCount + block.frameCount))
-        }
-        samples.append(block)
+        samples.appendGrowing(block)
     }
 
     public func finish() throws -> LoudnessReport {
