@@ -54,7 +54,7 @@ package struct GainSearch {
         case reached
         case capped
         case budget
-        case doesNotPay(returnPerDB: Double)
+        case doesNotPay(share: Double)
     }
 
     package struct Point: Equatable {
@@ -174,7 +174,7 @@ package struct GainSearch {
     private func settleBelow(_ high: (gain: Double, loudness: Double, why: Refusal), _ low: Point) -> Step {
         switch high.why {
         case .overBudget: return .settle(gain: low.gain, outcome: .budget)
-        case .doesNotPay: return .settle(gain: low.gain, outcome: .doesNotPay(returnPerDB: lastReturn ?? 0))
+        case .doesNotPay: return .settle(gain: low.gain, outcome: .doesNotPay(share: lastReturn ?? 0))
         case .tooLoud: return .settle(gain: low.gain, outcome: .reached)
         }
     }

@@ -15,9 +15,10 @@ public typealias StoreFactory = @Sendable (_ format: AudioFormat) throws -> any 
 /// 1. the source → silence scan + loudness of the input as it came (and a non-finite check);
 /// 2. the source, rewound → trim → resample → the intermediate store + loudness at the
 ///    delivered rate (skipped, with pass 1's figures reused, when no stage changes the samples);
-/// 3. the store → gain → true-peak limiter → loudness (measuring passes: a secant search for
-///    the gain that lands on the target when the limiter takes loudness away), then
-///    gain → limiter → dither → the destination (the written pass);
+/// 3. the store → gain → (leveler) → true-peak limiter → loudness (measuring passes: a
+///    secant search for the gain that lands on the target when the limiter takes loudness away,
+///    stopped where the ``LimitingPolicy`` says the limiting no longer pays), then
+///    gain → (leveler) → limiter → dither → the destination (the written pass);
 /// 4. the destination measures what it delivered; a true peak over the ceiling is tried again
 ///    with more headroom (``DeliveryPolicy``).
 ///
@@ -134,7 +135,7 @@ public struct Masterer: Sendable {
                 warnings.append(.limitingBudget(maximum: settings.limiting.maximumReduction ?? Decibels(0), reached: after.integrated,
                                                 target: target.integrated))
             case .doesNotPay(let r):
-                warnings.append(.limitingDoesNotPay(returnPerDB: r, minimum: settings.limiting.minimumReturn,
+                warnings.append(.limitingDoesNotPay(share: r, minimum: settings.limiting.minimumReturn,
                                                     limiting: written.limiter.maximumReduction, reached: after.integrated,
                                                     target: target.integrated))
             }

@@ -70,9 +70,10 @@ public enum MasteringWarning: Sendable, Hashable {
     case gainCappedUnderLimiter(maxGain: Decibels)
     /// Reaching the target needs more limiting than the policy allows; delivered at `reached`.
     case limitingBudget(maximum: Decibels, reached: LUFS, target: LUFS)
-    /// Past `limiting` dB of gain reduction, more gain bought only `returnPerDB` LU per dB
-    /// (under the policy's minimum): delivered at `reached`, short of the target.
-    case limitingDoesNotPay(returnPerDB: Double, minimum: Double, limiting: Decibels, reached: LUFS, target: LUFS)
+    /// Past `limiting` dB of gain reduction, only `share` of the loudness more gain added before
+    /// the limiter came through it (under the policy's `minimum`): delivered at `reached`,
+    /// short of the target.
+    case limitingDoesNotPay(share: Double, minimum: Double, limiting: Decibels, reached: LUFS, target: LUFS)
     /// The delivered true peak is over the ceiling (beyond the delivery policy's tolerance).
     case truePeakOverCeiling(measured: Decibels, ceiling: Decibels)
     /// The delivered integrated loudness is further from the target than the tolerance.
