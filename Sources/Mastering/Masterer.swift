@@ -176,7 +176,9 @@ public struct Masterer: Sendable {
                                 free: free)
         var step = GainSearch.Step.measure(start.value)
         while case .measure(let g) = step, passes < settings.maxRenderPasses - 1 {
-            let m = try measure(store, gain: Decibels(g), target: target, ceiling: ceiling)
+            // Without a leveler, the loudness before the limiter is the measured one plus the gain.
+            let m = try measure(store, gain: Decibels(g), target: target, ceiling: ceiling,
+                                unlimited: settings.leveler == nil ? LUFS(mid.integrated.value + g) : nil)
             passes += 1
             step = search.record(gain: g, loudness: m.loudness.value, unlimited: m.unlimited.value, reduction: m.reduction.value)
         }
@@ -297,22 +299,25 @@ public struct Masterer: Sendable {
         return (leveler, limiter)
     }
 
-    /// A measuring pass: store → gain → (leveler) → meter → limiter → meter.
+    /// A measuring pass: store → gain → (leveler) → (meter) → limiter → meter.
+    /// - Parameter unlimited: the loudness before the limiter when it is known without
+    ///   measuring (no leveler: the measured loudness plus the gain); nil meters it.
     /// - Returns: the integrated loudness after the limiter and before it, and the limiter's
     ///   largest reduction.
-    func measure(_ store: any IntermediateStore, gain: Decibels, target: LoudnessTarget, ceiling: Double) throws
+    func measure(_ store: any IntermediateStore, gain: Decibels, target: LoudnessTarget, ceiling: Double, unlimited: LUFS?) throws
         -> (loudness: LUFS, unlimited: LUFS, reduction: Decibels) {
         try store.rewind()
         var pass = Pipeline()
         pass.append(GainStage(gain))
         if let leveler = settings.leveler { pass.append(leveler.stage(for: target)) }
-        let before = pass.append(MeterStage(format: store.format, measures: [.integrated]))
+        let before = unlimited == nil ? pass.append(MeterStage(format: store.format, measures: [.integrated])) : nil
         let limiter = pass.append(TruePeakLimiter(ceiling: Decibels(ceiling)))
         let after = pass.append(MeterStage(format: store.format, measures: [.integrated]))
         var source = StoreStream(store: store)
         var sink = DiscardingSink()
         _ = try pass.run(from: &source, to: &sink, blockSize: settings.blockSize)
-        return (pass[after].report.integrated, pass[before].report.integrated, pass[limiter].maximumReduction)
+        let loudnessBefore = before.map { pass[$0].report.integrated } ?? unlimited!
+        return (pass[after].report.integrated, loudnessBefore, pass[limiter].maximumReduction)
     }
 
     /// The written pass: store → gain → (leveler) → limiter → dither → destination.
