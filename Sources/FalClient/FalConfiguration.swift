@@ -21,6 +21,9 @@ public struct FalConfiguration: Sendable {
     public var requestTimeout: Duration = .seconds(120)
     /// Timeout to establish a connection.
     public var connectTimeout: Duration = .seconds(10)
+    /// How long a cancel may take, its retries included (it is sent when time has run out or
+    /// on Ctrl-C, so it must not wait long).
+    public var cancelTimeout: Duration = .seconds(30)
     /// Largest JSON response accepted, in bytes (a `sync_mode` result carries the audio inline).
     public var maxJSONBytes: Int = 64 << 20
     /// Largest download (or decoded `data:` URI) accepted, in bytes.

@@ -198,7 +198,7 @@ public final class FalQueueClient: Sendable {
     /// readable status is retried like a transport error.
     public func cancel(_ handle: FalRequestHandle, events: FalEventHandler? = nil) async throws -> FalCancelOutcome {
         let url = try queueURL(handle.cancelURL, requestID: handle.requestID)
-        let deadline = ContinuousClock.now + .seconds(30)
+        let deadline = ContinuousClock.now + configuration.cancelTimeout
         return try await call(
             "cancelling", .PUT, url, requestID: handle.requestID, repeatable: true, deadline: deadline, events: events
         ) { r in

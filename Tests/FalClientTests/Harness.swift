@@ -48,6 +48,11 @@ final class Harness: @unchecked Sendable {
         var config = try FalConfiguration(queueURL: server.baseURL)
         config.retry = FalRetryPolicy(baseDelay: .milliseconds(1), maxDelay: .milliseconds(20))
         config.pollInterval = .milliseconds(2)
+        // Retries wait on the recording clock, not in real time; the cancel's deadline is real
+        // time, and a loaded test run (two cores, other suites launching binaries) can keep a
+        // test's task from running for many seconds: give it room, so nothing here depends on
+        // how busy the machine is.
+        config.cancelTimeout = .seconds(600)
         let clock = RecordingClock()
         config.clock = clock
         config.jitterSource = { _ in 1.0 }
