@@ -43,7 +43,7 @@ extension GenerationService {
         // of this batch is refused (unless --overwrite), for the whole batch.
         for (i, line) in plan.lines.enumerated() {
             let entry = journalEntries[keys[i]]
-            let existing = existingOutput(stem: line.stem, in: folder, ext: plan.masterExtension)
+            let existing = existingOutput(stem: line.stem, in: folder, ext: plan.requests.masterExtension)
             if let existing {
                 let done = recorded[line.stem].map { $0.status == .mastered || $0.status == .downloaded } ?? false
                 if done || entry != nil {
@@ -58,7 +58,7 @@ extension GenerationService {
                     steps.append(.skip(r))
                     continue
                 }
-                if !plan.overwriteOutput {
+                if !plan.requests.overwriteOutput {
                     return failAll(
                         plan,
                         "line \(line.lineNumber): \(existing) already exists and is not from this batch; nothing was sent (move it, or pass --overwrite)")
@@ -71,7 +71,7 @@ extension GenerationService {
             }
         }
 
-        let ext = plan.masterExtension
+        let ext = plan.requests.masterExtension
         let decided = steps
         let dir = folder
         let work: @Sendable (Int) async -> ClipReport = { i in
@@ -82,7 +82,7 @@ extension GenerationService {
                 self.console.note("\(tag)already done: \(r.output ?? line.stem)")
                 return r
             case .resume(let entry):
-                if plan.noWait {
+                if plan.requests.noWait {
                     var r = ClipReport(prompt: line.input.prompt, status: .submitted)
                     r.name = line.stem
                     r.requestID = entry.requestID
@@ -92,20 +92,20 @@ extension GenerationService {
                 }
                 self.console.note("\(tag)submitted earlier as request \(entry.requestID): fetching it")
                 var r = await self.resume(
-                    requestID: entry.requestID, entry: entry, output: "\(dir)/\(line.stem).\(ext)", timeout: plan.timeout,
-                    masterExtension: ext, overwrite: plan.overwriteOutput)
+                    requestID: entry.requestID, entry: entry, output: "\(dir)/\(line.stem).\(ext)", timeout: plan.requests.timeout,
+                    masterExtension: ext, overwrite: plan.requests.overwriteOutput)
                 r.name = line.stem
                 if r.prompt.isEmpty { r.prompt = line.input.prompt }
                 return r
             case .submit:
                 return await self.runClip(
                     index: i, total: total, input: line.input, destination: .file(dir: dir, stem: line.stem, ext: ext),
-                    timeout: plan.timeout, options: plan.submitOptions, noWait: plan.noWait, batchKey: keys[i], name: line.stem)
+                    timeout: plan.requests.timeout, options: plan.requests.submitOptions, noWait: plan.requests.noWait, batchKey: keys[i], name: line.stem)
             }
         }
 
         return await inFlight(
-            count: total, limit: plan.concurrency, work: work,
+            count: total, limit: plan.requests.concurrency, work: work,
             notStarted: { i in
                 var r = ClipReport(prompt: plan.lines[i].input.prompt, status: .interrupted)
                 r.name = plan.lines[i].stem

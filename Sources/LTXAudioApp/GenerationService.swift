@@ -8,17 +8,8 @@ package struct GenerationPlan: Sendable {
     /// A file (one clip) or a folder (names from the prompt and the seed).
     package var output: String
     package var count = 1
-    package var concurrency = 1
-    /// How long to wait for each clip before cancelling it.
-    package var timeout: Duration?
-    /// The extension of mastered files in folder mode (or when OUT has none).
-    package var masterExtension = "wav"
-    /// Replace an existing OUT file (`--overwrite`). Downloaded originals are never replaced.
-    package var overwriteOutput = false
-    /// Start timeout, priority and webhook of every submit.
-    package var submitOptions = FalSubmitOptions()
-    /// Submit and record only (`--no-wait`); `resume` fetches later.
-    package var noWait = false
+    /// Concurrency, time limit, output extension, overwrite, submit options, `--no-wait`.
+    package var requests = ClipRequestOptions()
 
     package init(input: LTXTextToAudioInput, output: String) {
         self.input = input
@@ -101,7 +92,7 @@ package final class GenerationService: Sendable {
         do {
             try plan.input.validate()
             destination = try Self.destination(
-                for: plan.output, count: plan.count, masterExtension: plan.masterExtension, overwrite: plan.overwriteOutput)
+                for: plan.output, count: plan.count, masterExtension: plan.requests.masterExtension, overwrite: plan.requests.overwriteOutput)
         } catch {
             var r = ClipReport(prompt: plan.input.prompt, status: .failed)
             r.error = "\(error)"
@@ -115,11 +106,11 @@ package final class GenerationService: Sendable {
             return input
         }
         return await inFlight(
-            count: total, limit: plan.concurrency,
+            count: total, limit: plan.requests.concurrency,
             work: { i in
                 await self.runClip(
-                    index: i, total: total, input: inputs[i], destination: destination, timeout: plan.timeout,
-                    options: plan.submitOptions, noWait: plan.noWait)
+                    index: i, total: total, input: inputs[i], destination: destination, timeout: plan.requests.timeout,
+                    options: plan.requests.submitOptions, noWait: plan.requests.noWait)
             },
             notStarted: { i in
                 var r = ClipReport(prompt: inputs[i].prompt, status: .interrupted)

@@ -186,28 +186,23 @@ struct Generate: AsyncParsableCommand {
         setup.queueURL = queueURL
         setup.maxDownloadBytes = download.maxDownloadBytes
         setup.statusStream = !poll
-        let timeout = self.timeout.map { Duration.milliseconds(Int($0 * 1000)) }
-        let masterExtension = GenerationSetup.outputExtension(try mastering.settings())
+        var requests = ClipRequestOptions()
+        requests.concurrency = concurrency
+        requests.timeout = timeout.map { Duration.milliseconds(Int($0 * 1000)) }
+        requests.masterExtension = GenerationSetup.outputExtension(try mastering.settings())
+        requests.overwriteOutput = mastering.overwrite
+        requests.submitOptions = submitOptions()
+        requests.noWait = noWait
         let reports: [ClipReport]?
         if let lines {
             var plan = PromptBatchPlan(lines: lines, folder: output)
-            plan.concurrency = concurrency
-            plan.timeout = timeout
-            plan.masterExtension = masterExtension
-            plan.overwriteOutput = mastering.overwrite
-            plan.submitOptions = submitOptions()
-            plan.noWait = noWait
+            plan.requests = requests
             let finalPlan = plan
             reports = await setup.run { await $0.generate(batch: finalPlan) }
         } else {
             var plan = GenerationPlan(input: input, output: output)
             plan.count = count
-            plan.concurrency = concurrency
-            plan.timeout = timeout
-            plan.masterExtension = masterExtension
-            plan.overwriteOutput = mastering.overwrite
-            plan.submitOptions = submitOptions()
-            plan.noWait = noWait
+            plan.requests = requests
             let finalPlan = plan
             reports = await setup.run { await $0.generate(finalPlan) }
         }

@@ -115,8 +115,8 @@ final class MastererCalls: @unchecked Sendable {
         var plan = GenerationPlan(input: LTXTextToAudioInput(prompt: "A door creaks"), output: w.out + "/")
         plan.input.seed = 10
         plan.count = 3
-        plan.concurrency = 2
-        plan.masterExtension = "flac"
+        plan.requests.concurrency = 2
+        plan.requests.masterExtension = "flac"
         let reports = await service(w, calls: calls).generate(plan)
         #expect(reports.map(\.status) == [.mastered, .mastered, .mastered])
         #expect(calls.all.count == 3)
