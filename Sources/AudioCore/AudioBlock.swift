@@ -113,6 +113,18 @@ public struct AudioBlock: Sendable {
         frameCount = start + n
     }
 
+    /// Fills `block` from its start with this block's valid frames from `position` on, up to
+    /// `block`'s capacity, and advances `position`: reading a signal held in memory as a source.
+    /// - Returns: the frames copied; 0 at the end.
+    public func read(from position: inout Int, into block: inout AudioBlock) -> Int {
+        block.frameCount = 0
+        let n = Swift.min(block.capacity, frameCount - position)
+        guard n > 0 else { return 0 }
+        block.append(self, from: position, count: n)
+        position += n
+        return n
+    }
+
     /// Appends `block`'s valid frames, growing the capacity (at least doubling it) when they do
     /// not fit: for buffers that collect a whole signal (in-memory sinks and stores), not for
     /// the per-block paths, which allocate once.

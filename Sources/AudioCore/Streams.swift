@@ -78,12 +78,7 @@ public struct BufferSource: RewindableAudioSource, Sendable {
     public var frameCount: Int? { samples.frameCount }
 
     public mutating func read(into block: inout AudioBlock) throws -> Int {
-        block.frameCount = 0
-        let n = min(block.capacity, samples.frameCount - position)
-        guard n > 0 else { return 0 }
-        block.append(samples, from: position, count: n)
-        position += n
-        return n
+        samples.read(from: &position, into: &block)
     }
 
     public mutating func rewind() throws { position = 0 }

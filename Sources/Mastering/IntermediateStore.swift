@@ -41,12 +41,7 @@ public final class MemoryStore: IntermediateStore {
     }
 
     public func read(into block: inout AudioBlock) throws -> Int {
-        block.frameCount = 0
-        let n = min(block.capacity, samples.frameCount - position)
-        guard n > 0 else { return 0 }
-        block.append(samples, from: position, count: n)
-        position += n
-        return n
+        samples.read(from: &position, into: &block)
     }
 
     public func rewind() throws { position = 0 }

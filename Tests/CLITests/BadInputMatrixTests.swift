@@ -358,28 +358,6 @@ import TestSupport
         #expect(try Self.digest(dir.file("in/mastered")).keys.sorted() == ["a.wav", "sub", "sub/b.wav"])
     }
 
-    /// Root ignores permissions, so a read-only output folder needs a read-only mount.
-    static let readOnlyFolderMethod: String? = {
-        if getuid() != 0 { return "chmod" }
-        guard let dir = try? TemporaryFolder("bad-ro-probe") else { return nil }
-        defer { dir.remove() }
-        let mounted = shell("mount -t tmpfs -o ro,size=1m tmpfs '\(dir.path)'") == 0
-        if mounted { _ = shell("umount '\(dir.path)'") }
-        return mounted ? "mount" : nil
-    }()
-
-    @discardableResult
-    static func shell(_ command: String) -> Int32 {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/bin/sh")
-        p.arguments = ["-c", command]
-        p.standardOutput = FileHandle.nullDevice
-        p.standardError = FileHandle.nullDevice
-        guard (try? p.run()) != nil else { return -1 }
-        p.waitUntilExit()
-        return p.terminationStatus
-    }
-
     /// What `command` writes into `out` for the inputs `in/a.wav` and `in/sub/b.wav`: `master`
     /// the outputs, `analyze` the plots. Returns its arguments and the paths its error lines name.
     static func writing(_ command: String, _ dir: TemporaryFolder, into out: String, extra: [String] = []) -> (args: [String], named: [String]) {
@@ -388,7 +366,7 @@ import TestSupport
         return (["analyze"] + inputs + ["--plot", out + "/plot.svg"], [out + "/plot-a.svg", out + "/plot-b.svg"])
     }
 
-    @Test(.enabled(if: readOnlyFolderMethod != nil, "running as root where mount -t tmpfs is not permitted (no way to make a folder read-only for root)"),
+    @Test(.enabled(if: ReadOnlyFolder.method != nil, "running as root where mount -t tmpfs is not permitted (no way to make a folder read-only for root)"),
           arguments: ["master", "analyze"])
     func aReadOnlyOutputFolderNamesEachFileAndWritesNothing(_ command: String) throws {
         let dir = try TemporaryFolder("bad-ro")
@@ -397,12 +375,12 @@ import TestSupport
         try Self.goodWav(at: dir.file("in/sub/b.wav"))
         let out = dir.file("out")
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
-        if Self.readOnlyFolderMethod == "mount" {
-            #expect(Self.shell("mount -t tmpfs -o ro,size=1m tmpfs '\(out)'") == 0)
+        if ReadOnlyFolder.method == "mount" {
+            #expect(ReadOnlyFolder.shell("mount -t tmpfs -o ro,size=1m tmpfs '\(out)'") == 0)
         } else {
             #expect(chmod(out, 0o555) == 0)
         }
-        defer { if Self.readOnlyFolderMethod == "mount" { Self.shell("umount '\(out)'") } else { chmod(out, 0o755) } }
+        defer { if ReadOnlyFolder.method == "mount" { ReadOnlyFolder.shell("umount '\(out)'") } else { chmod(out, 0o755) } }
         let (args, named) = Self.writing(command, dir, into: out)
         let r = try LTXAudioBinary.run(args + ["--json"], timeout: 30)
         #expect(!r.signaled && r.status == ExitStatusCode.inputFailed)

@@ -32,27 +32,4 @@ enum Files {
         defer { close(fd) }
         return flock(fd, LOCK_EX | LOCK_NB) == 0
     }
-
-    @discardableResult
-    static func shell(_ command: String) -> Int32 {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/bin/sh")
-        p.arguments = ["-c", command]
-        p.standardOutput = FileHandle.nullDevice
-        p.standardError = FileHandle.nullDevice
-        guard (try? p.run()) != nil else { return -1 }
-        p.waitUntilExit()
-        return p.terminationStatus
-    }
-
-    /// How this process can make a folder read-only for itself: `chmod` (not root) or a
-    /// read-only tmpfs `mount` (root ignores permissions); nil when neither works.
-    static let readOnlyFolderMethod: String? = {
-        if getuid() != 0 { return "chmod" }
-        guard let dir = try? TemporaryFolder("fs-ro-probe") else { return nil }
-        defer { dir.remove() }
-        let mounted = shell("mount -t tmpfs -o ro,size=1m tmpfs '\(dir.path)'") == 0
-        if mounted { shell("umount '\(dir.path)'") }
-        return mounted ? "mount" : nil
-    }()
 }

@@ -143,18 +143,18 @@ import Darwin
         #expect(e?.description == "/nonexistent-folder/x.svg: cannot create the output in /nonexistent-folder: No such file or directory")
     }
 
-    @Test(.enabled(if: Files.readOnlyFolderMethod != nil, "root where mount -t tmpfs is not permitted: no read-only folder"))
+    @Test(.enabled(if: ReadOnlyFolder.method != nil, "root where mount -t tmpfs is not permitted: no read-only folder"))
     func aReadOnlyFolderIsAOneLineErrorNamingThePath() throws {
         let dir = try TemporaryFolder("fs-readonly")
         defer { dir.remove() }
         let out = dir.file("out")
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
-        if Files.readOnlyFolderMethod == "mount" {
-            try #require(Files.shell("mount -t tmpfs -o ro,size=1m tmpfs '\(out)'") == 0)
+        if ReadOnlyFolder.method == "mount" {
+            try #require(ReadOnlyFolder.shell("mount -t tmpfs -o ro,size=1m tmpfs '\(out)'") == 0)
         } else {
             try #require(chmod(out, 0o555) == 0)
         }
-        defer { if Files.readOnlyFolderMethod == "mount" { Files.shell("umount '\(out)'") } else { chmod(out, 0o755) } }
+        defer { if ReadOnlyFolder.method == "mount" { ReadOnlyFolder.shell("umount '\(out)'") } else { chmod(out, 0o755) } }
         let path = out + "/plot.svg"
         let e = #expect(throws: FileSafetyError.self) { try AtomicFile.write(Array("x".utf8), to: path, overwrite: false, mode: 0o600) }
         #expect(e?.code == .createFailed)
