@@ -54,6 +54,12 @@ import TestSupport
         #expect(r.stderr.contains("needs more than 0.0 dB of limiting to reach -14.0 LUFS (--max-limiting)"), "\(r.stderr)")
         let bad = try LTXAudioBinary.run(["master", Repository.fixtures + "/speech-22k-mono.wav", "-o", dir.file("x.flac"), "--max-limiting", "-1"])
         #expect(bad.status == 64 && bad.stderr.contains("--max-limiting"))
+        for value in ["-0.1", "1.5"] {
+            let badReturn = try LTXAudioBinary.run(["master", Repository.fixtures + "/speech-22k-mono.wav", "-o", dir.file("y.flac"),
+                                                    "--min-limiting-return", value])
+            #expect(badReturn.status == 64 && badReturn.stderr.contains("--min-limiting-return"), "\(value): \(badReturn.stderr)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: dir.file("x.flac")) && !FileManager.default.fileExists(atPath: dir.file("y.flac")))
     }
 
     /// The speech fixtures at -14 LUFS: with the leveler they need at most 6 dB of limiting and
