@@ -22,7 +22,8 @@ package struct FileMasteringRun {
         m.settings.leveler = settings.leveler
         m.dither = settings.dither
         m.quality = settings.quality
-        m.parallelChannels = settings.parallelChannels
+        m.parallelChannels = settings.usesSpareCores
+        m.settings.overlapsStages = settings.usesSpareCores
         m.overwrite = settings.overwrite
         m.tags = [.software: LTXAudioVersion.software].merging(settings.tags) { _, new in new }
         return m

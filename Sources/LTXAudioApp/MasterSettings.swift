@@ -34,9 +34,10 @@ package struct MasterSettings: Sendable {
     package var dryRun = false
     /// Frames per processing block.
     package var blockSize = 4096
-    /// Resample a file's channels on separate threads: faster when files are not already
-    /// processed in parallel (one file, or `--jobs 1`), dearer in CPU otherwise.
-    package var parallelChannels = true
+    /// Files are processed one at a time (one file, or `--jobs 1`), so each may use the other
+    /// cores: its channels resampled on separate threads, its meters and encoder beside the
+    /// chain feeding them. Faster then; dearer in CPU when files already fill the cores.
+    package var usesSpareCores = true
 
     package init() {}
 }

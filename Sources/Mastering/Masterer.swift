@@ -91,10 +91,9 @@ public struct Masterer: Sendable {
             // No loudness change: one pass straight to the destination.
             try destination.begin(format: outFormat)
             var pipeline = Pipeline(front + dither)
-            var sink = DestinationSink(destination: destination)
             let stats: Pipeline.Statistics
             do {
-                stats = try pipeline.run(from: &source, to: &sink, blockSize: settings.blockSize)
+                stats = try run(&pipeline, from: &source, into: DestinationSink(destination: destination)).stats
             } catch {
                 destination.discard()
                 throw error
@@ -250,9 +249,7 @@ public struct Masterer: Sendable {
         var pass = Pipeline()
         let scanner = pass.append(TapStage(SilenceScanner(format: format, threshold: trim?.threshold ?? Self.defaultThreshold,
                                                           minGap: trim?.maxGap)))
-        let meter = pass.append(MeterStage(format: format, measures: Self.figures))
-        var sink = DiscardingSink()
-        _ = try pass.run(from: &source, to: &sink, blockSize: settings.blockSize)
+        let meter = try run(&pass, from: &source, into: LoudnessMeter(format: format, measures: Self.figures)).sink
         let scan = pass[scanner].sink
         if scan.nonFiniteCount > 0 {
             throw MasteringError(code: .nonFiniteSamples, count: scan.nonFiniteCount, firstFrame: scan.firstNonFiniteFrame ?? 0,
@@ -267,7 +264,7 @@ public struct Masterer: Sendable {
                                  maxGap: trim.maxGap.map { Int($0 * rate) })
             if result.sound == nil { warnings.append(.nothingToTrim(threshold: trim.threshold)) }
         }
-        return InputFigures(format: format, frames: scan.frameCount, before: pass[meter].report, trim: plan, warnings: warnings)
+        return InputFigures(format: format, frames: scan.frameCount, before: meter.report(), trim: plan, warnings: warnings)
     }
 
     /// The stages up to the delivered rate: trim (when it cuts anything), resample (when the
@@ -336,12 +333,31 @@ public struct Masterer: Sendable {
         if let leveler = settings.leveler { pass.append(leveler.stage(for: target)) }
         let before = unlimited == nil ? pass.append(MeterStage(format: store.format, measures: [.integrated])) : nil
         let limiter = pass.append(TruePeakLimiter(ceiling: Decibels(ceiling)))
-        let after = pass.append(MeterStage(format: store.format, measures: [.integrated]))
         var source = StoreStream(store: store)
-        var sink = DiscardingSink()
-        _ = try pass.run(from: &source, to: &sink, blockSize: settings.blockSize)
+        let after = try run(&pass, from: &source, into: LoudnessMeter(format: store.format, measures: [.integrated])).sink
         let loudnessBefore = before.map { pass[$0].report.integrated } ?? unlimited!
-        return (pass[after].report.integrated, loudnessBefore, pass[limiter].maximumReduction)
+        return (after.report().integrated, loudnessBefore, pass[limiter].maximumReduction)
+    }
+
+    /// Runs `pass` from `source` into `sink`; returns the sink as the stream left it. With
+    /// ``MasteringSettings/overlapsStages`` the sink works on a second thread.
+    func run<Source: AudioSource, Sink: AudioSink>(_ pass: inout Pipeline, from source: inout Source, into sink: Sink) throws
+        -> (sink: Sink, stats: Pipeline.Statistics) {
+        guard settings.overlapsStages else {
+            var sink = sink
+            let stats = try pass.run(from: &source, to: &sink, blockSize: settings.blockSize)
+            return (sink, stats)
+        }
+        let concurrent = ConcurrentSink(sink)
+        var port = concurrent.port
+        let stats: Pipeline.Statistics
+        do {
+            stats = try pass.run(from: &source, to: &port, blockSize: settings.blockSize)
+        } catch {
+            _ = try? concurrent.finish()
+            throw error
+        }
+        return (try concurrent.finish(), stats)
     }
 
     /// The written pass: store → gain → (leveler) → limiter → dither → destination.
@@ -356,9 +372,8 @@ public struct Masterer: Sendable {
         let (leveler, limiter) = dynamics(&pass, target: target, ceiling: ceiling)
         pass.append(contentsOf: dither)
         var source = StoreStream(store: store)
-        var sink = DestinationSink(destination: destination)
         do {
-            let stats = try pass.run(from: &source, to: &sink, blockSize: settings.blockSize)
+            let stats = try run(&pass, from: &source, into: DestinationSink(destination: destination)).stats
             return (stats.outputFrames, pass[limiter], leveler.map { pass[$0] })
         } catch {
             destination.discard()

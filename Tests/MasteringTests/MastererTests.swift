@@ -48,6 +48,24 @@ import TestSupport
         #expect(report.timings.search > .zero && report.timings.delivery > .zero && report.timings.analysis > .zero)
     }
 
+    /// The meters and the destination on a second thread: the same samples and figures.
+    @Test func overlappingStagesChangesNothingButTheThreads() throws {
+        let x = tonesWithBursts(seconds: 4)
+        func master(overlapping: Bool) throws -> (MasteringReport, [[Float]]) {
+            var settings = MasteringSettings()
+            settings.overlapsStages = overlapping
+            settings.blockSize = 1000
+            var src = source([x, x.map { $0 * 0.5 }])
+            let destination = MemoryDestination()
+            let report = try Masterer(settings: settings).master(&src, into: destination)
+            return (report, destination.samples.channels)
+        }
+        let (serial, a) = try master(overlapping: false)
+        let (overlapped, b) = try master(overlapping: true)
+        #expect(a == b)
+        #expect(serial.steps == overlapped.steps && serial.before == overlapped.before && serial.after == overlapped.after)
+    }
+
     @Test func aTargetBeyondTheGainCapIsLeftQuieterAndSaysSo() throws {
         let x = Signal.noise(count: 3 * rate, amplitude: 0.001, seed: 3)  // about -65 LUFS
         var src = source([x])
