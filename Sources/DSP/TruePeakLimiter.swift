@@ -63,9 +63,9 @@ public struct TruePeakLimiter: AudioStage, Sendable {
     /// The last requirement index at which the gain curve may still be under 1: past it, every
     /// value in the sliding minimum's window and in the average is 1 (idle).
     private var busyUntil = Int.min
-    /// Test hook: false sends every frame through the sliding minimum and the average (the
-    /// plain version the idle path is held equal to).
-    package var usesIdlePath = true
+    /// False sends every frame through the sliding minimum and the average: the plain version
+    /// the idle path is held equal to (by the tests) and measured against (by the benchmarks).
+    public var usesIdlePath = true
 
     private var inputFrames = 0      // real frames ingested
     private var detectIndex = 0      // next frame whose requirement is pushed
