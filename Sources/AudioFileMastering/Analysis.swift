@@ -34,12 +34,10 @@ public enum Analysis {
         -> FileAnalysis {
         let reader = try SoundFileReader(path: path)
         defer { reader.close() }
-        let meter = LoudnessMeter(format: reader.info.format, measures: measures)
-        let concurrent = overlapping ? ConcurrentSink(meter) : nil
-        var port = concurrent?.port
-        var local = concurrent == nil ? meter : nil
-        // The worker must be done with the meter before this returns or throws.
-        defer { _ = try? concurrent?.finish() }
+        var concurrent = overlapping ? ConcurrentLoudnessMeter(format: reader.info.format, measures: measures) : nil
+        var local = overlapping ? nil : LoudnessMeter(format: reader.info.format, measures: measures)
+        // The threads must be done with the meters before this returns or throws.
+        defer { concurrent?.close() }
         var block = AudioBlock(channelCount: reader.info.format.channelCount, capacity: blockFrames)
         var frames = 0
         // NaN or infinity would poison the filters and every figure after it: such a file is
@@ -60,7 +58,7 @@ public enum Analysis {
             }
             nonFinite += bad
             if firstNonFinite == nil {
-                if port != nil { try port!.write(block) } else { local!.write(block) }
+                if concurrent != nil { try concurrent!.write(block) } else { local!.write(block) }
             }
             frames += n
         }
@@ -68,7 +66,7 @@ public enum Analysis {
             throw AudioIOError(.malformed, path: path,
                 "contains \(nonFinite) non-finite sample\(nonFinite == 1 ? "" : "s") (NaN or infinity), the first at frame \(frame) (\(String(format: "%.3f", reader.info.format.seconds(frames: frame))) s); its loudness cannot be measured")
         }
-        let measured = try concurrent?.finish() ?? local!
-        return FileAnalysis(path: path, info: reader.info, report: measured.report())
+        let report = try concurrent?.report() ?? local!.report()
+        return FileAnalysis(path: path, info: reader.info, report: report)
     }
 }

@@ -249,7 +249,7 @@ public struct Masterer: Sendable {
         var pass = Pipeline()
         let scanner = pass.append(TapStage(SilenceScanner(format: format, threshold: trim?.threshold ?? Self.defaultThreshold,
                                                           minGap: trim?.maxGap)))
-        let meter = try run(&pass, from: &source, into: LoudnessMeter(format: format, measures: Self.figures)).sink
+        let before = try measure(&pass, from: &source, measures: Self.figures)
         let scan = pass[scanner].sink
         if scan.nonFiniteCount > 0 {
             throw MasteringError(code: .nonFiniteSamples, count: scan.nonFiniteCount, firstFrame: scan.firstNonFiniteFrame ?? 0,
@@ -264,7 +264,7 @@ public struct Masterer: Sendable {
                                  maxGap: trim.maxGap.map { Int($0 * rate) })
             if result.sound == nil { warnings.append(.nothingToTrim(threshold: trim.threshold)) }
         }
-        return InputFigures(format: format, frames: scan.frameCount, before: meter.report(), trim: plan, warnings: warnings)
+        return InputFigures(format: format, frames: scan.frameCount, before: before, trim: plan, warnings: warnings)
     }
 
     /// The stages up to the delivered rate: trim (when it cuts anything), resample (when the
@@ -334,9 +334,9 @@ public struct Masterer: Sendable {
         let before = unlimited == nil ? pass.append(MeterStage(format: store.format, measures: [.integrated])) : nil
         let limiter = pass.append(TruePeakLimiter(ceiling: Decibels(ceiling)))
         var source = StoreStream(store: store)
-        let after = try run(&pass, from: &source, into: LoudnessMeter(format: store.format, measures: [.integrated])).sink
+        let after = try measure(&pass, from: &source, measures: [.integrated])
         let loudnessBefore = before.map { pass[$0].report.integrated } ?? unlimited!
-        return (after.report().integrated, loudnessBefore, pass[limiter].maximumReduction)
+        return (after.integrated, loudnessBefore, pass[limiter].maximumReduction)
     }
 
     /// Runs `pass` from `source` into `sink`; returns the sink as the stream left it. With
@@ -358,6 +358,20 @@ public struct Masterer: Sendable {
             throw error
         }
         return (try concurrent.finish(), stats)
+    }
+
+    /// Runs `pass` from `source` into a meter; returns its figures. With
+    /// ``MasteringSettings/overlapsStages`` the meter's loudness and peak work each run on a
+    /// thread of their own.
+    func measure<Source: AudioSource>(_ pass: inout Pipeline, from source: inout Source, measures: LoudnessMeter.Measures) throws
+        -> LoudnessReport {
+        guard settings.overlapsStages else {
+            return try run(&pass, from: &source, into: LoudnessMeter(format: source.format, measures: measures)).sink.report()
+        }
+        var meter = ConcurrentLoudnessMeter(format: source.format, measures: measures)
+        defer { meter.close() }
+        _ = try pass.run(from: &source, to: &meter, blockSize: settings.blockSize)
+        return try meter.report()
     }
 
     /// The written pass: store → gain → (leveler) → limiter → dither → destination.
