@@ -249,7 +249,7 @@ public struct Masterer: Sendable {
         var pass = Pipeline()
         let scanner = pass.append(TapStage(SilenceScanner(format: format, threshold: trim?.threshold ?? Self.defaultThreshold,
                                                           minGap: trim?.maxGap)))
-        let before = try measure(&pass, from: &source, measures: Self.figures)
+        let before = try measure(&pass, from: &source, format: format, measures: Self.figures)
         let scan = pass[scanner].sink
         if scan.nonFiniteCount > 0 {
             throw MasteringError(code: .nonFiniteSamples, count: scan.nonFiniteCount, firstFrame: scan.firstNonFiniteFrame ?? 0,
@@ -288,15 +288,13 @@ public struct Masterer: Sendable {
                                           format: AudioFormat, into store: (any IntermediateStore)?) throws -> LoudnessReport {
         guard !front.isEmpty || store != nil else { return input.before }
         var pass = Pipeline(front)
-        let meter = front.isEmpty ? nil : pass.append(MeterStage(format: format, measures: [.integrated, .truePeak]))
-        if let store {
-            var sink = StoreStream(store: store)
-            _ = try pass.run(from: &source, to: &sink, blockSize: settings.blockSize)
-        } else {
+        if let store { pass.append(TapStage(StoreStream(store: store))) }
+        guard !front.isEmpty else {
             var sink = DiscardingSink()
             _ = try pass.run(from: &source, to: &sink, blockSize: settings.blockSize)
+            return input.before
         }
-        return meter.map { pass[$0].report } ?? input.before
+        return try measure(&pass, from: &source, format: format, measures: [.integrated, .truePeak])
     }
 
     /// The gain for the measured loudness, and whether the target is reachable.
@@ -334,7 +332,7 @@ public struct Masterer: Sendable {
         let before = unlimited == nil ? pass.append(MeterStage(format: store.format, measures: [.integrated])) : nil
         let limiter = pass.append(TruePeakLimiter(ceiling: Decibels(ceiling)))
         var source = StoreStream(store: store)
-        let after = try measure(&pass, from: &source, measures: [.integrated])
+        let after = try measure(&pass, from: &source, format: store.format, measures: [.integrated])
         let loudnessBefore = before.map { pass[$0].report.integrated } ?? unlimited!
         return (after.integrated, loudnessBefore, pass[limiter].maximumReduction)
     }
@@ -360,15 +358,15 @@ public struct Masterer: Sendable {
         return (try concurrent.finish(), stats)
     }
 
-    /// Runs `pass` from `source` into a meter; returns its figures. With
+    /// Runs `pass` from `source` into a meter of blocks of `format`; returns its figures. With
     /// ``MasteringSettings/overlapsStages`` the meter's loudness and peak work each run on a
     /// thread of their own.
-    func measure<Source: AudioSource>(_ pass: inout Pipeline, from source: inout Source, measures: LoudnessMeter.Measures) throws
-        -> LoudnessReport {
+    func measure<Source: AudioSource>(_ pass: inout Pipeline, from source: inout Source, format: AudioFormat,
+                                      measures: LoudnessMeter.Measures) throws -> LoudnessReport {
         guard settings.overlapsStages else {
-            return try run(&pass, from: &source, into: LoudnessMeter(format: source.format, measures: measures)).sink.report()
+            return try run(&pass, from: &source, into: LoudnessMeter(format: format, measures: measures)).sink.report()
         }
-        var meter = ConcurrentLoudnessMeter(format: source.format, measures: measures)
+        var meter = ConcurrentLoudnessMeter(format: format, measures: measures)
         defer { meter.close() }
         _ = try pass.run(from: &source, to: &meter, blockSize: settings.blockSize)
         return try meter.report()
