@@ -101,6 +101,8 @@ struct Generate: AsyncParsableCommand {
     @Flag(help: "Print one JSON object per clip on standard output.")
     var json = false
 
+    @OptionGroup(title: "Output") var conventions: OutputOptions
+
     @OptionGroup(title: "Mastering")
     var mastering: MasteringOptions
 
@@ -165,7 +167,7 @@ struct Generate: AsyncParsableCommand {
             data = FileHandle.standardInput.readDataToEndOfFile()
         } else {
             guard let d = FileManager.default.contents(atPath: path) else {
-                console.note("error: cannot read the prompt file \(path)")
+                console.error("cannot read the prompt file \(path)")
                 throw ExitCode.validationFailure
             }
             data = d
@@ -173,12 +175,13 @@ struct Generate: AsyncParsableCommand {
         do {
             return try PromptFile.parse(data, defaults: defaults)
         } catch {
-            console.note("error: \(path == "-" ? "standard input" : path): \(error)")
+            console.error("\(path == "-" ? "standard input" : path): \(error)")
             throw ExitCode.validationFailure
         }
     }
 
     func run() async throws {
+        conventions.apply()
         let console = Console.standard
         let input = try makeInput()
         let lines = try prompts.map { try readPromptFile($0, defaults: input, console: console) }
