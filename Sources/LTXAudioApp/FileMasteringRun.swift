@@ -69,7 +69,21 @@ package struct FileMasteringRun {
         report.withinTolerance = m.withinTolerance
         report.targetReached = m.targetReached
         report.warnings = m.warnings.map(Self.describe)
+        report.detail = Self.detail(m)
         return report
+    }
+
+    /// The `--verbose` lines for one mastering: the passes, the gain and what the limiter
+    /// and the leveler took.
+    package static func detail(_ m: MasteringReport) -> [String] {
+        var lines = ["\(m.passes) pass\(m.passes == 1 ? "" : "es")" + (m.gain.map { String(format: ", gain %+.2f dB", $0.value) } ?? "")]
+        if let largest = m.limiterReduction {
+            lines[0] += String(format: ", limiter %.2f dB largest / %.2f dB average", largest.value, m.limiterAverageReduction?.value ?? 0)
+        }
+        if let largest = m.levelerReduction {
+            lines[0] += String(format: ", leveler %.2f dB largest / %.2f dB average", largest.value, m.levelerAverageReduction?.value ?? 0)
+        }
+        return lines
     }
 
     private func describeInput(_ info: SoundFileInfo, into report: inout MasterFileReport) {
@@ -131,7 +145,11 @@ package struct FileMasteringRun {
         } catch {
             report = OutputPlanner.failure(job.input, output, OutputPlanner.describe(error, input: job.input.path))
         }
-        report.elapsedSeconds = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
+        let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
+        report.elapsedSeconds = elapsed
+        if report.status == .mastered || report.status == .planned {
+            report.detail.append(String(format: "%.3f s in all (read, master, encode, verify)", elapsed))
+        }
         return report
     }
 
