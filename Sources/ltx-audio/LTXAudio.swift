@@ -22,6 +22,6 @@ struct LTXAudio: AsyncParsableCommand {
             Exit status: 0 success (existing outputs skipped included), 1 one or more inputs failed, \
             2 an output is out of tolerance, 64 usage error.
             """,
-        version: LTXAudioVersion.version,
-        subcommands: [Master.self, Generate.self, Resume.self, Requests.self, Analyze.self])
+        version: LTXAudioVersion.full,
+        subcommands: [Master.self, Generate.self, Resume.self, Requests.self, Analyze.self, Presets.self, Manual.self])
 }
