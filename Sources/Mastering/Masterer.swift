@@ -71,7 +71,17 @@ public struct Masterer: Sendable {
     public func master<Source: RewindableAudioSource>(
         _ source: inout Source, into destination: some MasteringDestination
     ) throws -> MasteringReport {
+        let clock = ContinuousClock()
+        var timings = MasteringTimings()
+        var start = clock.now
+        /// The time since the last lap.
+        func lap() -> Duration {
+            let now = clock.now
+            defer { start = now }
+            return now - start
+        }
         let input = try analyzeInput(&source)
+        timings.analysis = lap()
         try source.rewind()
         let front = try frontStages(input)
         let outFormat = try Pipeline(front).outputSpec(for: input.format, blockSize: settings.blockSize).format
@@ -90,16 +100,20 @@ public struct Masterer: Sendable {
                 throw error
             }
             let after = try destination.finish()
+            timings.delivery = lap()
             return MasteringReport(
                 inputFormat: input.format, inputFrames: input.frames, before: input.before, trim: input.trim,
                 outputFormat: outFormat, outputFrames: stats.outputFrames, after: after, gain: nil,
-                limiterReduction: nil, passes: 1, targetReached: nil, withinTolerance: nil, warnings: input.warnings)
+                limiterReduction: nil, passes: 1, targetReached: nil, withinTolerance: nil, warnings: input.warnings,
+                timings: timings)
         }
 
         // Pass 2: trim and resample once, into the store, measuring at the delivered rate.
         let store = try self.store(outFormat)
         let mid = try deliverable(&source, input: input, front: front, format: outFormat, into: store)
+        timings.preparation = lap()
         var warnings = input.warnings
+        var steps: [MasteringStep] = []
         var (gain, reachable) = firstGain(mid: mid, target: target, warnings: &warnings)
 
         // Pass 3: when the limiter will act (the peaks after the gain pass the ceiling) it takes
@@ -114,12 +128,19 @@ public struct Masterer: Sendable {
             let ceiling = target.truePeakCeiling.value - margin
             let limiterActs = mid.truePeak.value + gain.value > ceiling
             if reachable && (limiterActs || attempt > 0 || settings.leveler != nil) {
-                (gain, outcome, passes) = try searchGain(store, start: gain, mid: mid, target: target, ceiling: ceiling, passes: passes)
+                _ = lap()
+                (gain, outcome, passes) = try searchGain(store, start: gain, mid: mid, target: target, ceiling: ceiling, passes: passes,
+                                                         steps: &steps)
+                timings.search += lap()
                 if outcome != .reached { reachable = false }
             }
+            _ = lap()
             let written = try write(store, gain: gain, target: target, ceiling: ceiling, dither: dither, to: destination)
             passes += 1
             let after = try destination.finish()
+            timings.delivery += lap()
+            steps.append(MasteringStep(kind: .delivery, gain: gain, loudness: after.integrated,
+                                       limiterReduction: written.limiter.maximumReduction, ceiling: Decibels(ceiling)))
             attempt += 1
             let allowed = target.truePeakCeiling.value + policy.peakTolerance
             if after.truePeak.value > allowed && attempt < Self.deliveryAttempts {
@@ -152,14 +173,15 @@ public struct Masterer: Sendable {
                 outputFormat: outFormat, outputFrames: written.frames, after: after, gain: gain,
                 limiterReduction: written.limiter.maximumReduction, limiterAverageReduction: written.limiter.averageReduction,
                 levelerReduction: written.leveler?.maximumReduction, levelerAverageReduction: written.leveler?.averageReduction,
-                passes: passes, targetReached: reachable, withinTolerance: peakOK && loudnessOK, warnings: warnings)
+                passes: passes, targetReached: reachable, withinTolerance: peakOK && loudnessOK, warnings: warnings,
+                steps: steps, timings: timings)
         }
     }
 
     /// Measuring passes from `start` until the gain lands on the target within the aim, or the
     /// limiting policy, the gain cap or the pass budget stops the search.
     func searchGain(_ store: any IntermediateStore, start: Decibels, mid: LoudnessReport, target: LoudnessTarget,
-                    ceiling: Double, passes: Int) throws -> (Decibels, GainSearch.Outcome, Int) {
+                    ceiling: Double, passes: Int, steps: inout [MasteringStep]) throws -> (Decibels, GainSearch.Outcome, Int) {
         var passes = passes
         // A free point: at the largest gain the limiter leaves alone, the loudness is exactly the
         // measured one plus that gain (not so with a leveler, which acts below the ceiling).
@@ -180,6 +202,8 @@ public struct Masterer: Sendable {
             let m = try measure(store, gain: Decibels(g), target: target, ceiling: ceiling,
                                 unlimited: settings.leveler == nil ? LUFS(mid.integrated.value + g) : nil)
             passes += 1
+            steps.append(MasteringStep(kind: .measuring, gain: Decibels(g), loudness: m.loudness, limiterReduction: m.reduction,
+                                       ceiling: Decibels(ceiling)))
             step = search.record(gain: g, loudness: m.loudness.value, unlimited: m.unlimited.value, reduction: m.reduction.value)
         }
         if case .measure(let g) = step { step = search.fallback(current: g) }

@@ -39,6 +39,13 @@ import TestSupport
         #expect(abs(report.after.integrated.value - oracle.integrated) < 0.05, "the report is the delivery's loudness")
         #expect(report.passes >= 2 && report.passes <= 10)
         #expect(report.warnings.isEmpty)
+        // The trace: one step per pass, the measuring ones first, the delivery last and as reported.
+        #expect(report.steps.count == report.passes)
+        #expect(report.steps.dropLast().allSatisfy { $0.kind == .measuring })
+        let delivered = try #require(report.steps.last)
+        #expect(delivered.kind == .delivery && delivered.gain == report.gain && delivered.loudness == report.after.integrated)
+        #expect(delivered.limiterReduction == report.limiterReduction)
+        #expect(report.timings.search > .zero && report.timings.delivery > .zero && report.timings.analysis > .zero)
     }
 
     @Test func aTargetBeyondTheGainCapIsLeftQuieterAndSaysSo() throws {
