@@ -73,17 +73,36 @@ package struct FileMasteringRun {
         return report
     }
 
-    /// The `--verbose` lines for one mastering: the passes, the gain and what the limiter
-    /// and the leveler took.
+    /// The `--verbose` lines for one mastering: each rendering pass (the gain tried, the
+    /// loudness after the limiter, its reduction and ceiling), the outcome, and the wall time
+    /// of each phase.
     package static func detail(_ m: MasteringReport) -> [String] {
-        var lines = ["\(m.passes) pass\(m.passes == 1 ? "" : "es")" + (m.gain.map { String(format: ", gain %+.2f dB", $0.value) } ?? "")]
+        var lines: [String] = []
+        for (i, step) in m.steps.enumerated() {
+            lines.append("pass \(i + 1) (\(step.kind == .measuring ? "measuring" : "delivery")): "
+                + String(format: "gain %+.2f dB -> ", step.gain.value) + Self.loudness(step.loudness)
+                + String(format: ", limiter %.2f dB under a %.2f dBTP ceiling", step.limiterReduction.value, step.ceiling.value))
+        }
+        var outcome = "\(m.passes) pass\(m.passes == 1 ? "" : "es")" + (m.gain.map { String(format: ", gain %+.2f dB", $0.value) } ?? "")
         if let largest = m.limiterReduction {
-            lines[0] += String(format: ", limiter %.2f dB largest / %.2f dB average", largest.value, m.limiterAverageReduction?.value ?? 0)
+            outcome += String(format: ", limiter %.2f dB largest / %.2f dB average", largest.value, m.limiterAverageReduction?.value ?? 0)
         }
         if let largest = m.levelerReduction {
-            lines[0] += String(format: ", leveler %.2f dB largest / %.2f dB average", largest.value, m.levelerAverageReduction?.value ?? 0)
+            outcome += String(format: ", leveler %.2f dB largest / %.2f dB average", largest.value, m.levelerAverageReduction?.value ?? 0)
         }
+        lines.append(outcome)
+        let t = m.timings
+        lines.append(String(format: "phases: analysis %.3f s, trim and resample %.3f s, gain search %.3f s, delivery and verification %.3f s (engine %.3f s)",
+                            seconds(t.analysis), seconds(t.preparation), seconds(t.search), seconds(t.delivery), seconds(t.total)))
         return lines
+    }
+
+    private static func seconds(_ d: Duration) -> Double {
+        Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+    }
+
+    private static func loudness(_ l: LUFS) -> String {
+        l.isFinite ? String(format: "%.2f LUFS", l.value) : "no loudness"
     }
 
     private func describeInput(_ info: SoundFileInfo, into report: inout MasterFileReport) {

@@ -127,6 +127,20 @@ struct Generate: AsyncParsableCommand {
         return input
     }
 
+    /// An output format that mastering could not write (an unknown extension, a bit depth or
+    /// rate the format cannot take) is a usage error before anything is paid for.
+    func checkOutputFormat() throws {
+        var isDir: ObjCBool = false
+        let isFile = prompts == nil && count == 1 && !output.hasSuffix("/")
+            && !(FileManager.default.fileExists(atPath: output, isDirectory: &isDir) && isDir.boolValue)
+            && !(output as NSString).pathExtension.isEmpty
+        do {
+            try MasterCommand.checkOutputFormat(output: output, outputIsFile: isFile, settings: try mastering.settings())
+        } catch let error as UsageError {
+            throw ValidationError(error.description)
+        }
+    }
+
     func submitOptions() -> FalSubmitOptions {
         FalSubmitOptions(
             startTimeout: startTimeout.map { .milliseconds(Int(($0 * 1000).rounded())) }, priority: priority, webhookURL: webhook)
@@ -184,6 +198,7 @@ struct Generate: AsyncParsableCommand {
         conventions.apply()
         let console = Console.standard
         let input = try makeInput()
+        if !noMaster { try checkOutputFormat() }
         let lines = try prompts.map { try readPromptFile($0, defaults: input, console: console) }
         var setup = GenerationSetup(journal: .standard(), mastering: noMaster ? nil : try mastering.settings())
         setup.queueURL = queueURL

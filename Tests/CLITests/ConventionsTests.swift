@@ -54,7 +54,9 @@ import TestSupport
         defer { dir.remove() }
         let r = try LTXAudioBinary.run(["master", speech, "-o", dir.file("out.flac"), "--quality", "fast", "--json", "--verbose"])
         #expect(r.status == 0, "\(r.stderr)")
-        #expect(r.stderr.contains("speech-22k-mono.wav: ") && r.stderr.contains("passes") && r.stderr.contains(" s in all"), "\(r.stderr)")
+        for detail in ["speech-22k-mono.wav: pass 1 (measuring): gain +", "(delivery): gain +", "phases: analysis ", " s in all"] {
+            #expect(r.stderr.contains(detail), "\(detail) in \(r.stderr)")
+        }
         #expect((try? JSONSerialization.jsonObject(with: Data(r.stdout.utf8))) != nil, "stdout is the JSON document alone")
         let both = try LTXAudioBinary.run(["master", speech, "-o", dir.file("x.flac"), "--quiet", "--verbose"])
         #expect(both.status == 64 && both.stderr.contains("--quiet and --verbose"))
@@ -78,6 +80,19 @@ import TestSupport
         #expect(r.stderr.contains(message), "\(r.stderr)")
         #expect(r.stdout.isEmpty)
         #expect(dir.contents().isEmpty, "nothing written")
+    }
+
+    /// `generate` refuses such an output before anything is sent (nothing paid for).
+    @Test func generateRefusesAnImpossibleOutputBeforeSending() throws {
+        let dir = try TemporaryFolder("generate-usage")
+        defer { dir.remove() }
+        for options in [["-o", "take.xyz"], ["-o", "take.flac", "--bit-depth", "32"]] {
+            // Port 9 (discard) is closed here: had it tried to send, it would fail with 1, not 64.
+            let r = try LTXAudioBinary.run(["generate", "rain", "--queue-url", "http://127.0.0.1:9"] + options, in: dir.path,
+                                           environment: ["FAL_KEY": "test-key", "XDG_STATE_HOME": dir.path + "/state"])
+            #expect(r.status == 64, "\(options): \(r.stderr)")
+            #expect(!r.stderr.contains("submitting"), "nothing sent")
+        }
     }
 
     /// The summary names the outputs only when something was written.
