@@ -71,7 +71,7 @@ package struct PresetListing {
             let values = MasteringChoices.Key.allCases.compactMap { k in e.settings[k.rawValue].map { "\(k.rawValue) \($0)" } }
             var text = "  " + e.name.padding(toLength: width, withPad: " ", startingAt: 0) + "  "
             text += values.isEmpty ? "no loudness change" : values.joined(separator: ", ")
-            if let d = e.description { text += "  (\(d))" }
+            if let d = e.description { text += "; \(d)" }
             if e.shadowed == true { text += "  [shadowed by the built-in preset]" }
             console.line(text)
         }

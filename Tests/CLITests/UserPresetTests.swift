@@ -100,7 +100,7 @@ import TestSupport
         #expect(text.stdout.contains("podcast    target-lufs -16, true-peak -1, leveler true"))
         #expect(text.stdout.contains("none       no loudness change"))
         #expect(text.stdout.contains("user presets (\(dir.path)/ltx-audio/presets/):"))
-        #expect(text.stdout.contains("delivery  target-lufs -18, true-peak -1.5, leveler true, trim false, sample-rate 44100, quality \"fast\", format \"flac\", bit-depth 16  (our delivery spec)"), "\(text.stdout)")
+        #expect(text.stdout.contains("delivery  target-lufs -18, true-peak -1.5, leveler true, trim false, sample-rate 44100, quality \"fast\", format \"flac\", bit-depth 16; our delivery spec"), "\(text.stdout)")
 
         try FileManager.default.removeItem(atPath: dir.file("ltx-audio/presets/broken.json"))
         let j = try LTXAudioBinary.run(["presets", "--json"], environment: env)
