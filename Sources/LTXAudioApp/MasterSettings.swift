@@ -14,6 +14,11 @@ package struct MasterSettings: Sendable {
     /// 16, 24 or 32 (float) for lossless outputs; nil: the input's depth when the container is
     /// the input's own, else 24.
     package var bitDepth: Int?
+    /// Whether `container` and `bitDepth` came from a user preset rather than the command
+    /// line: an output file's extension then wins over the preset's format, and the preset's
+    /// bit depth is dropped for a lossy output.
+    package var formatFromPreset = false
+    package var bitDepthFromPreset = false
     /// Replace existing outputs instead of skipping them.
     package var overwrite = false
     /// Tags to write on top of those carried over from the input (prompt, seed, request id...).
@@ -40,4 +45,10 @@ package struct MasterSettings: Sendable {
     package var usesSpareCores = true
 
     package init() {}
+
+    /// The bit depth asked for an output in `container`: nil for a lossy one when only a preset
+    /// asked for it.
+    package func bitDepth(for container: Container) -> Int? {
+        bitDepthFromPreset && container.isLossy ? nil : bitDepth
+    }
 }

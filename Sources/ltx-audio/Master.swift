@@ -35,6 +35,8 @@ struct Master: ParsableCommand {
     @Flag(help: "Print one JSON document describing every input on stdout.")
     var json = false
 
+    @OptionGroup(title: "Output") var conventions: OutputOptions
+
     @Flag(help: "Measure and print what would be done (gain, limiting, output); write nothing.")
     var dryRun = false
 
@@ -44,6 +46,7 @@ struct Master: ParsableCommand {
     }
 
     func run() throws {
+        conventions.apply()
         var settings = try mastering.settings()
         settings.dryRun = dryRun
         let run = MasterCommand(inputs: inputs, output: output, settings: settings, jobs: jobs, json: json)
