@@ -38,8 +38,6 @@ extension AudioFileMasterer {
     public func masterAlbum(_ files: [AlbumFile]) -> AlbumFileReport {
         var results: [Result<FileMasteringReport, any Error>?] = Array(repeating: nil, count: files.count)
         var opened: [(index: Int, reader: SoundFileReader, encoding: OutputEncoding, destination: SoundFileDestination)] = []
-        // One engine for every file: the dither follows the 16-bit outputs; an album mixing
-        // bit depths is dithered when any file is 16-bit (dither at 24 bits is below its noise).
         for (i, file) in files.enumerated() {
             do {
                 let reader = try SoundFileReader(path: file.input)
@@ -59,11 +57,11 @@ extension AudioFileMasterer {
             }
         }
         defer { for o in opened { o.reader.close() } }
-        guard let ditherEncoding = (opened.first { $0.encoding.bitDepth == 16 } ?? opened.first)?.encoding else {
-            return AlbumFileReport(files: results.map { $0! }, album: AlbumMasterer(masterer: Masterer(settings: settings)).master([]))
-        }
-        let engine = AlbumMasterer(masterer: self.engine(for: ditherEncoding))
-        let report = engine.master(opened.map { AlbumTrack(source: $0.reader, destination: $0.destination) })
+        // One engine without dither; each 16-bit output is dithered on its own (see `engine(for:)`).
+        let report = AlbumMasterer(masterer: engine(ditherBitDepth: nil)).master(opened.map {
+            AlbumTrack(source: $0.reader, destination: $0.destination,
+                       ditherBitDepth: dither && $0.encoding.bitDepth == 16 ? 16 : nil)
+        })
         for (k, o) in opened.enumerated() {
             let file = files[o.index]
             switch report.tracks[k] {

@@ -7,10 +7,14 @@ public struct AlbumTrack {
     public var source: any RewindableAudioSource
     /// Receives each delivery attempt; the last finished one is the result.
     public var destination: any MasteringDestination
+    /// TPDF dither for this track's delivery (16 for 16-bit PCM); nil: the settings'
+    /// `ditherBitDepth`. Tracks of one album may be delivered at different depths.
+    public var ditherBitDepth: Int?
 
-    public init(source: any RewindableAudioSource, destination: any MasteringDestination) {
+    public init(source: any RewindableAudioSource, destination: any MasteringDestination, ditherBitDepth: Int? = nil) {
         self.source = source
         self.destination = destination
+        self.ditherBitDepth = ditherBitDepth
     }
 }
 
@@ -65,6 +69,7 @@ public struct AlbumMasterer: Sendable {
         var store: any IntermediateStore
         var mid: LoudnessReport
         var destination: any MasteringDestination
+        var dither: [any AudioStage]
     }
 
     /// Masters `tracks` as one album.
@@ -73,7 +78,6 @@ public struct AlbumMasterer: Sendable {
     public func master(_ tracks: [AlbumTrack]) -> AlbumReport {
         let settings = masterer.settings
         var results: [Result<MasteringReport, any Error>?] = Array(repeating: nil, count: tracks.count)
-        let dither: [any AudioStage] = settings.ditherBitDepth.map { [TPDFDither(bitDepth: $0)] } ?? []
 
         // Passes 1 and 2, per track.
         var prepared: [Prepared] = []
@@ -86,7 +90,8 @@ public struct AlbumMasterer: Sendable {
                 let format = try Pipeline(front).outputSpec(for: input.format, blockSize: settings.blockSize).format
                 let store = try masterer.store(format)
                 let mid = try masterer.deliverable(&source, input: input, front: front, format: format, into: store)
-                prepared.append(Prepared(index: i, input: input, store: store, mid: mid, destination: track.destination))
+                let dither: [any AudioStage] = (track.ditherBitDepth ?? settings.ditherBitDepth).map { [TPDFDither(bitDepth: $0)] } ?? []
+                prepared.append(Prepared(index: i, input: input, store: store, mid: mid, destination: track.destination, dither: dither))
             } catch {
                 results[i] = .failure(error)
             }
@@ -132,7 +137,7 @@ public struct AlbumMasterer: Sendable {
         var anyOverCeiling = false
         for p in prepared {
             do {
-                let report = try deliver(p, gain: gain, dither: dither, passes: passes, reachable: reachable)
+                let report = try deliver(p, gain: gain, passes: passes, reachable: reachable)
                 if report.warnings.contains(where: { if case .truePeakOverCeiling = $0 { return true } else { return false } }) {
                     anyOverCeiling = true
                 }
@@ -241,7 +246,7 @@ public struct AlbumMasterer: Sendable {
 
     /// The written pass of one track at the album's gain (again with more headroom when the
     /// delivered true peak is over the ceiling), and its report.
-    private func deliver(_ p: Prepared, gain: Decibels?, dither: [any AudioStage], passes: Int, reachable: Bool?) throws
+    private func deliver(_ p: Prepared, gain: Decibels?, passes: Int, reachable: Bool?) throws
         -> MasteringReport {
         let settings = masterer.settings
         let destination = p.destination
@@ -251,7 +256,7 @@ public struct AlbumMasterer: Sendable {
             // No loudness change: the store straight to the destination.
             try p.store.rewind()
             try destination.begin(format: p.store.format)
-            var pass = Pipeline(dither)
+            var pass = Pipeline(p.dither)
             var source = StoreStream(store: p.store)
             var sink = DestinationSink(destination: destination)
             let stats: Pipeline.Statistics
@@ -272,7 +277,7 @@ public struct AlbumMasterer: Sendable {
         var passes = passes
         while true {
             let ceiling = target.truePeakCeiling.value - margin
-            let written = try masterer.write(p.store, gain: gain, target: target, ceiling: ceiling, dither: dither, to: destination)
+            let written = try masterer.write(p.store, gain: gain, target: target, ceiling: ceiling, dither: p.dither, to: destination)
             passes += 1
             let after = try destination.finish()
             attempt += 1
