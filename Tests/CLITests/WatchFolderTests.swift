@@ -12,7 +12,7 @@ import TestSupport
         let process = Process()
         let out: String, err: String
 
-        init(_ args: [String], logs: TemporaryFolder) throws {
+        init(_ args: [String], logs: TemporaryFolder, polling: Bool) throws {
             out = logs.file("watch.out")
             err = logs.file("watch.err")
             FileManager.default.createFile(atPath: out, contents: nil)
@@ -22,6 +22,9 @@ import TestSupport
             process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: out))
             process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: err))
             process.standardInput = FileHandle.nullDevice
+            if polling {
+                process.environment = ProcessInfo.processInfo.environment.merging(["LTX_AUDIO_WATCH_POLLING": "1"]) { _, new in new }
+            }
             try process.run()
         }
 
@@ -69,15 +72,17 @@ import TestSupport
         ((try? FileManager.default.subpathsOfDirectory(atPath: folder)) ?? []).filter { $0.contains(".ltx-audio-tmp-") }
     }
 
-    @Test(arguments: [SIGINT, SIGTERM])
-    func picksUpCompleteFilesOnlyAndStopsCleanly(_ signal: Int32) throws {
+    /// inotify with either signal, and the polling used off Linux (forced here by
+    /// `LTX_AUDIO_WATCH_POLLING=1`).
+    @Test(arguments: [(SIGINT, false), (SIGTERM, false), (SIGINT, true)])
+    func picksUpCompleteFilesOnlyAndStopsCleanly(_ signal: Int32, polling: Bool) throws {
         let dir = try TemporaryFolder("watch")
         defer { dir.remove() }
         let inbox = dir.file("inbox"), out = dir.file("out")
         try FileManager.default.createDirectory(atPath: inbox, withIntermediateDirectories: true)
         // One waiting before the start; it is mastered first.
         try Self.wavBytes(Self.tone(seconds: 1), in: dir).write(to: URL(fileURLWithPath: inbox + "/early.wav"))
-        let watcher = try Watcher(["master", "--watch", inbox, "-o", out, "--jsonl", "--preset", "podcast"], logs: dir)
+        let watcher = try Watcher(["master", "--watch", inbox, "-o", out, "--jsonl", "--preset", "podcast"], logs: dir, polling: polling)
         defer { if watcher.process.isRunning { watcher.process.terminate() } }
         #expect(watcher.wait(30) { watcher.stderr.contains("watching ") }, "started: \(watcher.stderr)")
         #expect(FileManager.default.fileExists(atPath: out + "/early.wav"))
