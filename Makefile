@@ -51,7 +51,7 @@ suite: deps ray-venv
 
 # Ray for the Ray example's test, in $(RAY_VENV), installed only when missing.
 ray-venv: $(RAY_VENV)/.installed
-$(RAY_VENV)/.installed:
+$(RAY_VENV)/.installed: | deps
 	python3 -m venv $(RAY_VENV)
 	$(RAY_VENV)/bin/pip install --quiet '$(RAY_SPEC)'
 	touch $@
