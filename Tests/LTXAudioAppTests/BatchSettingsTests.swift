@@ -1,6 +1,7 @@
 import Foundation
 import LTXAudioApp
 import Testing
+import TestSupport
 
 /// `--shard`, `--files-from` and `--base` in-process: the partition, the list's parsing, the
 /// relative paths outputs mirror.
@@ -54,5 +55,44 @@ import Testing
         let (kept, problems) = InputDiscovery.rebase(files, on: "/data/lib/")
         #expect(kept.map(\.relativePath) == ["a/b.wav", "c.wav"])
         #expect(problems.count == 1 && problems[0].path == "/data/other/d.wav" && problems[0].message.contains("outside --base /data/lib/"))
+    }
+}
+
+/// `MasterCommand` with batch settings, in-process, printing into a captured console.
+@Suite struct MasterBatchCommandTests {
+    func command(_ inputs: [String], output: String, _ configure: (inout BatchSettings) -> Void) -> (MasterCommand, ConsoleCapture) {
+        let capture = ConsoleCapture()
+        var settings = MasterSettings()
+        settings.target = nil
+        settings.trim = nil
+        settings.dryRun = true
+        var c = MasterCommand(inputs: inputs, output: output, settings: settings, jobs: 2, json: false, console: capture.console)
+        configure(&c.batch)
+        return (c, capture)
+    }
+
+    @Test func jsonLinesAreOnePerInputThenTheSummaryAndNothingElse() throws {
+        let dir = try TemporaryFolder("app-jsonl")
+        defer { dir.remove() }
+        let fixtures = ["speech-22k-mono.wav", "music-44k-stereo.flac"].map { Repository.fixtures + "/" + $0 }
+        let (c, capture) = command(fixtures + [dir.file("missing.wav")], output: dir.file("out")) { $0.jsonl = true }
+        #expect(try c.run() == 1)
+        let lines = capture.standardOutput.split(separator: "\n")
+        #expect(lines.count == 4, "\(capture.standardOutput)")
+        for line in lines { #expect((try? JSONSerialization.jsonObject(with: Data(line.utf8))) is [String: Any], "\(line)") }
+        #expect(lines.last?.hasPrefix("{\"summary\":{") == true)
+        #expect(capture.standardError.contains("missing.wav"))
+    }
+
+    @Test func contradictionsAreUsageErrors() throws {
+        let (both, _) = command([Repository.fixtures], output: "/tmp/never-ltx") { $0.jsonl = true }
+        var json = both
+        json.json = true
+        #expect(throws: UsageError.self) { try json.run() }
+        let (file, _) = command([], output: "/tmp/never-ltx/out.flac") { $0.filesFrom = "/dev/null" }
+        #expect(throws: UsageError.self) { try file.run() }
+        let (base, _) = command([Repository.fixtures], output: "/tmp/never-ltx") { $0.base = "/nonexistent-base" }
+        #expect(throws: UsageError.self) { try base.run() }
+        #expect(!FileManager.default.fileExists(atPath: "/tmp/never-ltx"))
     }
 }
