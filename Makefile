@@ -6,7 +6,8 @@ CONFIG       ?= release
 # C libraries the tool links, the test oracle (libebur128), pkg-config to find them,
 # python3 for the tests' bad-input generator (python3-venv for the Ray example's environment),
 # and ffmpeg, whose alimiter is the sound-quality yardstick of the limiter tests.
-APT_PACKAGES ?= pkg-config libsndfile1-dev libsamplerate0-dev libebur128-dev python3 python3-venv ffmpeg
+# man-db (with groff) renders the installed man pages (`man -l`, checked by the install test).
+APT_PACKAGES ?= pkg-config libsndfile1-dev libsamplerate0-dev libebur128-dev python3 python3-venv ffmpeg man-db
 SUDO         := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 BIN          := .build/$(CONFIG)/ltx-audio
 DEMO_OUT     ?= demo-out
@@ -15,7 +16,15 @@ DEMO_OUT     ?= demo-out
 RAY_VENV     ?= .build/ray-venv
 RAY_SPEC     ?= ray>=2.9,<3
 
-.PHONY: deps build demo test suite sanitize tsan fuzz fixtures clean ray-venv
+# `make install` (and `make uninstall`): PREFIX and DESTDIR as every Unix tool takes them.
+PREFIX       ?= /usr/local
+BINDIR       ?= $(PREFIX)/bin
+MANDIR       ?= $(PREFIX)/share/man
+BASHCOMPDIR  ?= $(PREFIX)/share/bash-completion/completions
+ZSHCOMPDIR   ?= $(PREFIX)/share/zsh/site-functions
+FISHCOMPDIR  ?= $(PREFIX)/share/fish/vendor_completions.d
+
+.PHONY: deps build demo test suite sanitize tsan fuzz fixtures clean install uninstall ray-venv
 
 deps:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -83,6 +92,27 @@ fuzz: deps
 fixtures:
 	@for p in sox libsox-fmt-all espeak-ng; do dpkg -s $$p >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq sox libsox-fmt-all espeak-ng; break; }; done
 	Fixtures/make-fixtures.sh
+
+# Installs the release binary, a man page per command (rendered by the tool from the argument
+# parser's own definitions: `ltx-audio manual`) and the bash, zsh and fish completions
+# (`--generate-completion-script`) under $(DESTDIR)$(PREFIX). It builds first, unless BIN is
+# given on the command line (`make install BIN=path/to/ltx-audio`: that binary is installed
+# as it is, nothing is built; the install test does this with the binary it tests).
+install: $(if $(filter command line,$(origin BIN)),,build)
+	install -d "$(DESTDIR)$(BINDIR)" "$(DESTDIR)$(MANDIR)/man1" "$(DESTDIR)$(BASHCOMPDIR)" \
+	  "$(DESTDIR)$(ZSHCOMPDIR)" "$(DESTDIR)$(FISHCOMPDIR)"
+	install -m 755 "$(BIN)" "$(DESTDIR)$(BINDIR)/ltx-audio"
+	"$(DESTDIR)$(BINDIR)/ltx-audio" manual --output-directory "$(DESTDIR)$(MANDIR)/man1"
+	"$(DESTDIR)$(BINDIR)/ltx-audio" --generate-completion-script bash > "$(DESTDIR)$(BASHCOMPDIR)/ltx-audio"
+	"$(DESTDIR)$(BINDIR)/ltx-audio" --generate-completion-script zsh > "$(DESTDIR)$(ZSHCOMPDIR)/_ltx-audio"
+	"$(DESTDIR)$(BINDIR)/ltx-audio" --generate-completion-script fish > "$(DESTDIR)$(FISHCOMPDIR)/ltx-audio.fish"
+	chmod 644 "$(DESTDIR)$(BASHCOMPDIR)/ltx-audio" "$(DESTDIR)$(ZSHCOMPDIR)/_ltx-audio" "$(DESTDIR)$(FISHCOMPDIR)/ltx-audio.fish"
+	@echo "Installed $(DESTDIR)$(BINDIR)/ltx-audio, its man pages and completions"
+
+# Removes what `make install` put there (same PREFIX and DESTDIR).
+uninstall:
+	rm -f "$(DESTDIR)$(BINDIR)/ltx-audio" "$(DESTDIR)$(MANDIR)/man1/ltx-audio.1" "$(DESTDIR)$(MANDIR)/man1"/ltx-audio-*.1 \
+	  "$(DESTDIR)$(BASHCOMPDIR)/ltx-audio" "$(DESTDIR)$(ZSHCOMPDIR)/_ltx-audio" "$(DESTDIR)$(FISHCOMPDIR)/ltx-audio.fish"
 
 clean:
 	rm -rf .build .build-asan .build-tsan $(DEMO_OUT)

@@ -21,6 +21,22 @@
 # Prints a Markdown table (medians, ratios to ffmpeg-normalize) and the two derived
 # checks of issue 4 on stdout; progress goes to stderr.
 #
+# Then the targets of issue 15, each with its measured ratio (skip with --no-targets):
+#   1. a 7.7 s 48 kHz stereo clip (INPUT upsampled, repeated, 24-bit) to 48 kHz FLAC:
+#      ltx-audio (streaming preset) vs ffmpeg-normalize (>= 25x) and vs ltx-audio's own
+#      floor, `--preset none --no-trim` (decode, encode, verify; <= 1.3x);
+#   2. the 7.7 s 24 kHz clip to 48 kHz FLAC, --quality best (>= 6x) and medium (>= 15x);
+#   3. a folder of 100 such 48 kHz clips (levels varied) with the default --jobs vs
+#      ffmpeg-normalize over the same files (one run of it: about two minutes; >= 40x),
+#      and --jobs 1 ... cores with the efficiency per core;
+#   4. analysis: `ltx-audio analyze` of a 60 s 48 kHz stereo file, whole process, vs a
+#      small C program (source below) decoding with libsndfile and measuring with
+#      libebur128 (I, LRA, true peak) (>= 10x); in memory, from the DSPKernels benchmark
+#      (FullAnalysis/*) when --kernels is given (builds the Benchmarks package: minutes);
+#   5. peak memory: the largest RSS of the runs above (<= 32 MiB for one file) and the
+#      folder's RSS per --jobs (at most one file's worth more per job); for 10 vs 60
+#      minutes see Benchmarks/memory-scaling.sh.
+#
 # If the ltx-audio binary does not know an option (exit 64, or missing from
 # `master --help`), the option is left out and the output says so.
 #
@@ -31,6 +47,9 @@
 #                   sox): the length the reference numbers of issue 4 were taken on
 #   --no-install    do not apt-get / pip install what is missing; fail instead
 #   --keep DIR      keep the outputs in DIR (default: a temp dir, deleted)
+#   --no-targets    only the issue 4 table (skip issue 15's targets)
+#   --clips N       clips in the folder of target 3 (default 100)
+#   --kernels       also run the DSPKernels FullAnalysis benchmarks (target 4, in memory)
 #   -h, --help      this text
 # Environment:
 #   LTX_AUDIO_BIN   ltx-audio binary (default: .build/release/ltx-audio of this repo,
@@ -46,7 +65,7 @@ usage() { sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "${BASH_SOURCE[0
 log() { printf 'compare-tools: %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 
-runs=7 warmup=1 long=0 install=1 keep="" input=""
+runs=7 warmup=1 long=0 install=1 keep="" input="" targets=1 clips=100 kernels=0
 while (($#)); do
   case $1 in
     --runs) runs=${2:?}; shift 2 ;;
@@ -54,6 +73,9 @@ while (($#)); do
     --long) long=1; shift ;;
     --no-install) install=0; shift ;;
     --keep) keep=${2:?}; shift 2 ;;
+    --no-targets) targets=0; shift ;;
+    --clips) clips=${2:?}; shift 2 ;;
+    --kernels) kernels=1; shift ;;
     -h|--help) usage; exit 0 ;;
     -*) usage >&2; die "unknown option $1" ;;
     *) [[ -z $input ]] || die "one input only"; input=$1; shift ;;
@@ -80,7 +102,7 @@ need_deb() { # need_deb PACKAGE...: install the Debian packages that are missing
   if ((!apt_updated)); then apt-get update -qq >&2; apt_updated=1; fi
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 }
-need_deb ffmpeg sox libsox-fmt-all gcc libc6-dev libsamplerate0-dev libsndfile1-dev
+need_deb ffmpeg sox libsox-fmt-all gcc libc6-dev libsamplerate0-dev libsndfile1-dev libebur128-dev
 command -v python3 >/dev/null || need_deb python3
 
 venv=$here/.venv
@@ -179,6 +201,32 @@ int main(int argc, char **argv) {
 EOF
 log "compiling the libsamplerate-alone and measure programs"
 gcc -O2 -o "$work/src-alone" "$work/src-alone.c" -lsamplerate -lsndfile
+cat >"$work/ebur128-file.c" <<'EOF'
+/* ebur128-file IN: libsndfile decodes, libebur128 measures I, LRA and true peak (what
+   `ltx-audio analyze` reports), block by block; prints the figures. */
+#include <stdio.h>
+#include <sndfile.h>
+#include <ebur128.h>
+int main(int argc, char **argv) {
+  if (argc != 2) { fprintf(stderr, "usage: %s IN\n", argv[0]); return 64; }
+  SF_INFO in = {0};
+  SNDFILE *f = sf_open(argv[1], SFM_READ, &in);
+  if (!f) { fprintf(stderr, "%s: %s\n", argv[1], sf_strerror(NULL)); return 66; }
+  ebur128_state *st = ebur128_init(in.channels, in.samplerate, EBUR128_MODE_I | EBUR128_MODE_LRA | EBUR128_MODE_TRUE_PEAK);
+  static float buf[16384 * 8];
+  sf_count_t n, cap = 16384 * 8 / in.channels;
+  while ((n = sf_readf_float(f, buf, cap)) > 0) ebur128_add_frames_float(st, buf, n);
+  sf_close(f);
+  double i, lra, tp, m = 0;
+  ebur128_loudness_global(st, &i);
+  ebur128_loudness_range(st, &lra);
+  for (int c = 0; c < in.channels; c++) { ebur128_true_peak(st, c, &tp); if (tp > m) m = tp; }
+  printf("I %.2f LRA %.2f TP %.6f\n", i, lra, m);
+  ebur128_destroy(&st);
+  return 0;
+}
+EOF
+gcc -O2 -o "$work/ebur128-file" "$work/ebur128-file.c" -lsndfile -lebur128
 gcc -O2 -o "$work/measure" "$work/measure.c"
 
 # ---- input ----------------------------------------------------------------
@@ -209,7 +257,7 @@ fi
 
 export CT_MEASURE=$work/measure CT_WORK=$work CT_CLIP=$clip CT_OUT=$out CT_RUNS=$runs CT_WARMUP=$warmup CT_FFN=$ffn CT_SRC=$work/src-alone \
   CT_LTX=$LTX_AUDIO_BIN CT_LTX_OPTS="${ltx_opts[*]}" CT_LTX_OW=$ow CT_LTX_Q=$ltx_quality CT_LTX_NOTE=$ltx_note \
-  CT_INPUT=$input CT_LONG=$long
+  CT_INPUT=$input CT_LONG=$long CT_TARGETS=$targets CT_CLIPS=$clips CT_KERNELS=$kernels CT_REPO=$repo CT_EBUR=$work/ebur128-file
 
 python3 - <<'PY'
 import os, re, statistics as st, subprocess, sys, time
@@ -377,6 +425,101 @@ for q, target in [("best", 5), ("medium", 15), ("fast", None)]:
           f"{ffn['mc'] / lt['mc']:.1f}× | {mr:.2f} | ≤ 0.25 | {verdict(mr <= 0.25)} |")
 if chain_missing:
     print("\n_ltx-audio ran without its mastering chain (see note above): these checks are not yet meaningful._")
+
+# ---- issue 15: the targets, each with its measured ratio ----
+def timed(cmds, runs, tag):
+    """Round robin over cmds (name -> argv); a warm-up each; medians of wall ms, CPU ms, RSS MiB."""
+    res = {k: dict(wall=[], cpu=[], rss=[], failed=None) for k in cmds}
+    for k, c in cmds.items():
+        rc, *_, err = spawn(c, f"{tag}-{k}")
+        if rc != 0: res[k]["failed"] = f"exit {rc}: " + " ".join(err.strip().splitlines()[-1:])[:200]; log(f"{k}: {res[k]['failed']}")
+    for r in range(runs):
+        for k, c in cmds.items():
+            if res[k]["failed"]: continue
+            rc, wall, rss, _, err = spawn(c, f"{tag}-{k}")
+            if rc != 0: res[k]["failed"] = f"exit {rc}"; continue
+            res[k]["wall"].append(wall * 1e3); res[k]["cpu"].append(last_cpu * 1e3); res[k]["rss"].append(rss / 1024)
+    for k in res:
+        r = res[k]
+        r["w"], r["c"], r["r"] = med(r["wall"]), med(r["cpu"]), max(r["rss"]) if r["rss"] else float("nan")
+    return res
+
+if E["CT_TARGETS"] == "1":
+    W, ltx, ffnb = E["CT_WORK"], E["CT_LTX"], E["CT_FFN"]
+    def sx(*a): subprocess.run(["sox", *a], check=True, capture_output=True)
+    c24 = os.path.join(W, "t-24k.wav"); c48 = os.path.join(W, "t-48k.wav"); c60 = os.path.join(W, "t-60s-48k.wav")
+    src = E["CT_INPUT"]
+    sx(src, src, src, src, c24, "trim", "0", "7.7")
+    sx(c24, "-b", "24", c48, "rate", "-v", "48k")
+    sx(c48, c60, "repeat", "8", "trim", "0", "60")
+    folder = os.path.join(W, "t-folder"); os.makedirs(folder, exist_ok=True)
+    n = int(E["CT_CLIPS"])
+    log(f"making {n} clips of 7.7 s at 48 kHz (levels varied)")
+    for i in range(n):
+        sx(c48, os.path.join(folder, f"clip-{i:03d}.wav"), "vol", f"{-12 + (i * 7) % 18}dB")
+    ffo = lambda name: os.path.join(out, name)
+    ffn_args = ["-nt", "ebu", "-t", "-14", "-tp", "-1", "-ar", "48000", "-c:a", "flac", "-f"]
+    flac48 = ["--overwrite", "--sample-rate", "48000", "--format", "flac"]
+    log("targets 1 and 2: single clips")
+    single = timed({
+        "ffn48": [ffnb, c48, *ffn_args, "-o", ffo("t-ffn48.flac")],
+        "ltx48": [ltx, "master", c48, "-o", ffo("t-ltx48.flac"), *flac48],
+        "floor48": [ltx, "master", c48, "-o", ffo("t-floor48.flac"), *flac48, "--preset", "none", "--no-trim"],
+        "ffn24": [ffnb, c24, *ffn_args, "-o", ffo("t-ffn24.flac")],
+        "best24": [ltx, "master", c24, "-o", ffo("t-best24.flac"), *flac48, "--quality", "best"],
+        "medium24": [ltx, "master", c24, "-o", ffo("t-medium24.flac"), *flac48, "--quality", "medium"],
+        "analyze60": [ltx, "analyze", c60],
+        "ebur60": [E["CT_EBUR"], c60],
+    }, runs, "t")
+    cores = os.cpu_count() or 1
+    log(f"target 3: the folder, ltx-audio --jobs 1..{cores} and default ({runs} runs each)")
+    jobs = {f"jobs{j}": [ltx, "master", folder, "-o", os.path.join(out, f"t-folder-j{j}"), *flac48, "--jobs", str(j)] for j in range(1, cores + 1)}
+    jobs["default"] = [ltx, "master", folder, "-o", os.path.join(out, "t-folder-default"), *flac48]
+    fold = timed(jobs, max(1, min(runs, 3)), "f")
+    log(f"target 3: ffmpeg-normalize over the {n} files (one run)")
+    files = sorted(os.path.join(folder, f) for f in os.listdir(folder))
+    ffn_folder = timed({"ffn": [ffnb, *files, *ffn_args, "-of", os.path.join(out, "t-ffn-folder"), "-ext", "flac"]}, 1, "g")["ffn"]
+
+    def ratio(a, b): return a / b if a == a and b == b and b > 0 else float("nan")
+    def row(name, value, target, better):
+        ok = value == value and (value >= target if better == ">=" else value <= target)
+        return f"| {name} | {value:.1f}× | {better} {target}× | {'**met**' if ok else '**not met**'} |"
+    S = single
+    print(f"\n## Issue 15 targets ({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {cores} cores, load {os.getloadavg()[0]:.2f} at the end)\n")
+    print("| run | median wall ms | median CPU ms | peak RSS MiB |")
+    print("|---|---:|---:|---:|")
+    names = {"ffn48": "ffmpeg-normalize, 48 kHz clip", "ltx48": "ltx-audio master, 48 kHz clip", "floor48": "ltx-audio floor (`--preset none --no-trim`), 48 kHz clip",
+             "ffn24": "ffmpeg-normalize, 24 kHz clip → 48 kHz", "best24": "ltx-audio `--quality best`, 24 → 48 kHz", "medium24": "ltx-audio `--quality medium`, 24 → 48 kHz",
+             "analyze60": "ltx-audio analyze, 60 s 48 kHz", "ebur60": "libsndfile + libebur128 (I, LRA, TP), 60 s 48 kHz"}
+    for k, r in S.items():
+        wall = "failed" if r["failed"] else f"{r['w']:.0f}"
+        print(f"| {names[k]} | {wall} | {r['c']:.0f} | {r['r']:.1f} |")
+    print(f"| ffmpeg-normalize, folder of {n} clips (1 run) | {ffn_folder['w']:.0f} | {ffn_folder['c']:.0f} | {ffn_folder['r']:.1f} |")
+    for k, r in fold.items():
+        print(f"| ltx-audio master, folder of {n} clips, {'--jobs ' + k[4:] if k != 'default' else 'default --jobs'} | {r['w']:.0f} | {r['c']:.0f} | {r['r']:.1f} |")
+    print("\n| target | measured | target | result |")
+    print("|---|---:|---:|---|")
+    print(row("1. 48 kHz clip: ffmpeg-normalize ÷ ltx-audio", ratio(S["ffn48"]["w"], S["ltx48"]["w"]), 25, ">="))
+    print(row("1. 48 kHz clip: ltx-audio ÷ its floor", ratio(S["ltx48"]["w"], S["floor48"]["w"]), 1.3, "<="))
+    print(row("2. 24 → 48 kHz best: ffmpeg-normalize ÷ ltx-audio", ratio(S["ffn24"]["w"], S["best24"]["w"]), 6, ">="))
+    print(row("2. 24 → 48 kHz medium: ffmpeg-normalize ÷ ltx-audio", ratio(S["ffn24"]["w"], S["medium24"]["w"]), 15, ">="))
+    print(row(f"3. folder of {n}: ffmpeg-normalize ÷ ltx-audio (default --jobs)", ratio(ffn_folder["w"], fold["default"]["w"]), 40, ">="))
+    print(row("4. analyze 60 s: libsndfile + libebur128 ÷ ltx-audio (whole process)", ratio(S["ebur60"]["w"], S["analyze60"]["w"]), 10, ">="))
+    peak = max(S[k]["r"] for k in ("ltx48", "floor48", "best24", "medium24", "analyze60") if S[k]["rss"])
+    print(f"| 5. peak RSS of ltx-audio on one file (largest above) | {peak:.1f} MiB | ≤ 32 MiB | {'**met**' if peak <= 32 else '**not met**'} |")
+    print(f"\nScaling over the folder of {n} clips (efficiency: the speed-up over --jobs 1 divided by the jobs):\n")
+    print("| --jobs | wall ms | speed-up | efficiency per core | clips/s | peak RSS MiB |")
+    print("|---:|---:|---:|---:|---:|---:|")
+    one = fold["jobs1"]["w"]
+    for j in range(1, cores + 1):
+        r = fold[f"jobs{j}"]
+        print(f"| {j} | {r['w']:.0f} | {one / r['w']:.2f}× | {one / r['w'] / j:.0%} | {n / r['w'] * 1e3:.0f} | {r['r']:.1f} |")
+    if E["CT_KERNELS"] == "1":
+        log("target 4 in memory: building and running the DSPKernels FullAnalysis benchmarks (minutes)")
+        b = subprocess.run(["swift", "package", "--disable-sandbox", "benchmark", "--target", "DSPKernels", "--filter", "FullAnalysis.*",
+                            "--format", "markdown"], cwd=os.path.join(E["CT_REPO"], "Benchmarks"), capture_output=True, text=True)
+        print("\n4. in memory (DSPKernels FullAnalysis, 10 min 48 kHz stereo; ratio = libebur128 ÷ ltx-audio wall, target ≥ 20×):\n")
+        print(b.stdout[-4000:] if b.returncode == 0 else f"benchmark failed: {b.stderr[-500:]}")
 failed = [t["name"] for t in tools if t["failed"]]
 if failed: log("failed tools: " + ", ".join(failed))
 PY

@@ -171,6 +171,20 @@ let benchmarks: @Sendable () -> Void = {
         benchmark.stopMeasurement()
         blackHole(r)
     }
+    // The same figures with the loudness and the peaks each on a thread of their own (what
+    // `analyze` does), fed in the blocks `Analysis` decodes (16384 frames).
+    Benchmark("FullAnalysis/ltx-audio two threads (10 min 48k stereo, I+LRA+TP)", configuration: full) { benchmark in
+        _ = fullPlanar.frameCount
+        var block = AudioBlock(channelCount: 2, capacity: 16_384)
+        benchmark.startMeasurement()
+        var meter = ConcurrentLoudnessMeter(format: AudioFormat(sampleRate: fullRate, layout: .stereo),
+                                            measures: [.integrated, .loudnessRange, .truePeak])
+        var position = 0
+        while fullPlanar.read(from: &position, into: &block) > 0 { try meter.write(block) }
+        let r = try meter.report()
+        benchmark.stopMeasurement()
+        blackHole(r)
+    }
     Benchmark("FullAnalysis/libebur128 (10 min 48k stereo, I+LRA+TP)", configuration: full) { benchmark in
         _ = fullInterleaved.count
         benchmark.startMeasurement()

@@ -61,7 +61,8 @@ public struct AudioFileMasterer: Sendable {
         try checkThroughput(reader.info, path: input)
         var fileTags = reader.info.tags
         for (k, v) in tags { fileTags[k] = v }
-        let destination = SoundFileDestination(path: output, encoding: encoding, tags: fileTags, overwrite: overwrite)
+        let destination = SoundFileDestination(path: output, encoding: encoding, tags: fileTags, overwrite: overwrite,
+                                               overlapping: settings.overlapsStages)
         var source = reader
         let report: MasteringReport
         do {

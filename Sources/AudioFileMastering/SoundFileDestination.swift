@@ -12,9 +12,12 @@ final class SoundFileDestination: MasteringDestination {
     let encoding: OutputEncoding
     let tags: [SoundTag: String]
     let overwrite: Bool
+    /// Measure the written file on a second thread while decoding it.
+    let overlapping: Bool
     private var writer: SoundFileWriter?
 
-    init(path: String, encoding: OutputEncoding, tags: [SoundTag: String], overwrite: Bool) {
+    init(path: String, encoding: OutputEncoding, tags: [SoundTag: String], overwrite: Bool, overlapping: Bool = false) {
+        self.overlapping = overlapping
         self.path = path
         self.encoding = encoding
         self.tags = tags
@@ -35,7 +38,7 @@ final class SoundFileDestination: MasteringDestination {
     func finish() throws -> LoudnessReport {
         guard let writer else { preconditionFailure("finish() without begin(format:)") }
         try writer.finish()
-        return try Analysis.analyze(path: writer.temporaryPath, measures: Masterer.figures).report
+        return try Analysis.analyze(path: writer.temporaryPath, measures: Masterer.figures, overlapping: overlapping).report
     }
 
     func discard() {

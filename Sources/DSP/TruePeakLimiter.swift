@@ -60,6 +60,12 @@ public struct TruePeakLimiter: AudioStage, Sendable {
     private var boxSum: Double = 0
     private var inverseBoxLength = 1.0
     private var gain: Float = 1
+    /// The last requirement index at which the gain curve may still be under 1: past it, every
+    /// value in the sliding minimum's window and in the average is 1 (idle).
+    private var busyUntil = Int.min
+    /// False sends every frame through the sliding minimum and the average: the plain version
+    /// the idle path is held equal to (by the tests) and measured against (by the benchmarks).
+    public var usesIdlePath = true
 
     private var inputFrames = 0      // real frames ingested
     private var detectIndex = 0      // next frame whose requirement is pushed
@@ -128,6 +134,7 @@ public struct TruePeakLimiter: AudioStage, Sendable {
         boxSum = Double(L + 1)
         inverseBoxLength = 1 / Double(L + 1)
         gain = 1
+        busyUntil = Int.min
         previousM = 0
         inputFrames = 0
         flushed = false
@@ -216,13 +223,22 @@ public struct TruePeakLimiter: AudioStage, Sendable {
             guard a >= 0 else { continue }
             let p = Swift.max(Swift.max(previousM, mLocal[i]), pxLocal[i])
             previousM = mLocal[i]
-            let smoothed = pushRequirement(p > ceiling ? ceiling / p : 1)
+            let smoothed: Float
+            if p <= ceiling && detectIndex > busyUntil && usesIdlePath {
+                pushIdle()
+                smoothed = 1
+            } else {
+                if p > ceiling { busyUntil = detectIndex + 2 * L + 1 }
+                smoothed = pushRequirement(p > ceiling ? ceiling / p : 1)
+            }
             let k = a - L
             guard k >= 0, k < realEnd else { continue }
             if smoothed < gain {
                 gain = smoothed
             } else if gain < 1 {
                 gain = Swift.min(smoothed, gain + (1 - gain) * releaseStep)
+                // Float's recovery stalls a few ulps under 1 (the step rounds away): end it.
+                if gain > Self.recovered { gain = 1 }
             }
             if gain < 1 {
                 limitedFrames += 1
@@ -283,6 +299,23 @@ public struct TruePeakLimiter: AudioStage, Sendable {
             peaks[i] = Swift.max(peaks[i], x[i].magnitude)
             i &+= 1
         }
+    }
+
+    /// A gain this close to 1 (−0.00001 dB) counts as recovered.
+    static let recovered: Float = 1 - 1e-6
+
+    /// Pushes a requirement of 1 while idle (every value in the window and the average is 1):
+    /// what ``pushRequirement(_:)`` does then, without its arithmetic. The average's sum is
+    /// set exactly, so rounding left by the last limiting does not linger.
+    @inline(__always)
+    private mutating func pushIdle() {
+        dequeCount = 1
+        dequeIndex[dequeHead] = detectIndex
+        dequeValue[dequeHead] = 1
+        detectIndex += 1
+        boxSum = Double(L + 1)
+        boxPosition += 1
+        if boxPosition > L { boxPosition = 0 }
     }
 
     /// Pushes the requirement of frame `detectIndex`; returns the smoothed gain of frame

@@ -18,9 +18,10 @@ package enum AnalysisResult: Sendable {
 
 extension AnalysisResult {
     /// `Analysis.analyze(path:measures:)`, but failures become `.failed` with a one-line message.
+    /// Files are analysed one at a time, so each measures on a second core while it decodes.
     package static func of(path: String, measures: LoudnessMeter.Measures = .all) -> AnalysisResult {
         do {
-            return .measured(try Analysis.analyze(path: path, measures: measures))
+            return .measured(try Analysis.analyze(path: path, measures: measures, overlapping: true))
         } catch let error as AudioIOError {
             return .failed(path: path, message: error.commandLineDescription)
         } catch {

@@ -13,7 +13,7 @@ package struct BatchRunner: Sendable {
     package init(jobs: Int, console: Console = .standard, showProgress: Bool? = nil) {
         self.jobs = max(1, jobs)
         self.console = console
-        self.showProgress = showProgress ?? console.errorIsTerminal
+        self.showProgress = showProgress ?? console.showsProgress
     }
 
     /// Runs `work` for every item; each worker takes the next unstarted item.

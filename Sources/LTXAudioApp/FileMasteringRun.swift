@@ -22,7 +22,8 @@ package struct FileMasteringRun {
         m.settings.leveler = settings.leveler
         m.dither = settings.dither
         m.quality = settings.quality
-        m.parallelChannels = settings.parallelChannels
+        m.parallelChannels = settings.usesSpareCores
+        m.settings.overlapsStages = settings.usesSpareCores
         m.overwrite = settings.overwrite
         m.tags = [.software: LTXAudioVersion.software].merging(settings.tags) { _, new in new }
         return m
@@ -81,6 +82,39 @@ package struct FileMasteringRun {
         report.withinTolerance = m.withinTolerance
         report.targetReached = m.targetReached
         report.warnings = m.warnings.map(Self.describe)
+        report.detail = Self.detail(m)
+    }
+
+    /// The `--verbose` lines for one mastering: each rendering pass (the gain tried, the
+    /// loudness after the limiter, its reduction and ceiling), the outcome, and the wall time
+    /// of each phase.
+    package static func detail(_ m: MasteringReport) -> [String] {
+        var lines: [String] = []
+        for (i, step) in m.steps.enumerated() {
+            lines.append("pass \(i + 1) (\(step.kind == .measuring ? "measuring" : "delivery")): "
+                + String(format: "gain %+.2f dB -> ", step.gain.value) + Self.loudness(step.loudness)
+                + String(format: ", limiter %.2f dB under a %.2f dBTP ceiling", step.limiterReduction.value, step.ceiling.value))
+        }
+        var outcome = "\(m.passes) pass\(m.passes == 1 ? "" : "es")" + (m.gain.map { String(format: ", gain %+.2f dB", $0.value) } ?? "")
+        if let largest = m.limiterReduction {
+            outcome += String(format: ", limiter %.2f dB largest / %.2f dB average", largest.value, m.limiterAverageReduction?.value ?? 0)
+        }
+        if let largest = m.levelerReduction {
+            outcome += String(format: ", leveler %.2f dB largest / %.2f dB average", largest.value, m.levelerAverageReduction?.value ?? 0)
+        }
+        lines.append(outcome)
+        let t = m.timings
+        lines.append(String(format: "phases: analysis %.3f s, trim and resample %.3f s, gain search %.3f s, delivery and verification %.3f s (engine %.3f s)",
+                            seconds(t.analysis), seconds(t.preparation), seconds(t.search), seconds(t.delivery), seconds(t.total)))
+        return lines
+    }
+
+    private static func seconds(_ d: Duration) -> Double {
+        Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+    }
+
+    private static func loudness(_ l: LUFS) -> String {
+        l.isFinite ? String(format: "%.2f LUFS", l.value) : "no loudness"
     }
 
     private func describeInput(_ info: SoundFileInfo, into report: inout MasterFileReport) {
@@ -142,7 +176,11 @@ package struct FileMasteringRun {
         } catch {
             report = OutputPlanner.failure(job.input, output, OutputPlanner.describe(error, input: job.input.path))
         }
-        report.elapsedSeconds = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
+        let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
+        report.elapsedSeconds = elapsed
+        if report.status == .mastered || report.status == .planned {
+            report.detail.append(String(format: "%.3f s in all (read, master, encode, verify)", elapsed))
+        }
         return report
     }
 

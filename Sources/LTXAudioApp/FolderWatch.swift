@@ -53,12 +53,13 @@ package struct FolderWatch {
         }
         guard !command.settings.dryRun else { throw UsageError("--watch cannot be a --dry-run; run master DIR -o OUT --dry-run instead") }
         try MasterCommand.requireOutputFolder(command.output)
+        try MasterCommand.checkOutputFormat(output: command.output, outputIsFile: false, settings: command.settings)
         if InputDiscovery.absolute(command.output) == InputDiscovery.absolute(folder) {
             throw UsageError("-o \(command.output) is the watched folder \(folder); outputs would be picked up as inputs; choose another output folder")
         }
         try FileManager.default.createDirectory(atPath: command.output, withIntermediateDirectories: true)
         var settings = command.settings
-        settings.parallelChannels = true
+        settings.usesSpareCores = true
         // What is already there: only files without an output.
         let discovery = InputDiscovery(excluding: command.output)
         let (files, problems) = discovery.discover([folder])
@@ -109,7 +110,8 @@ package struct FolderWatch {
         } else if !command.batch.jsonl {
             console.line(MasterCommand.describe(r))
         }
-        for w in r.warnings { console.note("warning: \(r.path): \(w)") }
+        for w in r.warnings { console.warning("\(r.path): \(w)") }
+        for d in r.detail { console.detail("\(r.path): \(d)") }
     }
 
     #if os(Linux)

@@ -116,7 +116,7 @@ extension GenerationService {
                 let isNew: Bool
                 if case .skip = steps[i] { isNew = recorded[plan.lines[i].stem] == nil } else { isNew = true }
                 if isNew && report.status != .interrupted && report.status != .submitted {
-                    do { try manifest.append(report) } catch { console.note("warning: \(error)") }
+                    do { try manifest.append(report) } catch { console.warning("\(error)") }
                 }
             })
     }
@@ -132,7 +132,7 @@ extension GenerationService {
     }
 
     func failAll(_ plan: PromptBatchPlan, _ message: String) -> [ClipReport] {
-        console.note("error: \(message)")
+        console.error("\(message)")
         var r = ClipReport(prompt: "", status: .failed)
         r.error = message
         return [r]

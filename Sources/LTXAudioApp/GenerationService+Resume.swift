@@ -17,7 +17,7 @@ extension GenerationService {
         report.seed = entry?.seed ?? entry?.input.seed
         guard let target = output ?? entry?.output else {
             report.error = "request \(requestID) is not in the journal (\(journal.path)); give -o OUT to say where it goes"
-            console.note("error: \(report.error!)")
+            console.error("\(report.error!)")
             return report
         }
         if output == nil, let entry, entry.status == .mastered {
@@ -35,7 +35,7 @@ extension GenerationService {
             destination = try Self.destination(for: target, count: 1, masterExtension: masterExtension, overwrite: overwrite)
         } catch {
             report.error = "\(error)"
-            console.note("error: \(error)")
+            console.error("\(error)")
             return report
         }
         if entry == nil {
@@ -56,7 +56,7 @@ extension GenerationService {
                 recordMastered(m, in: &report, requestID: requestID)
             } catch {
                 report.error = "mastering failed: \(error); the original is kept at \(original)"
-                console.note("error: \(report.error!)")
+                console.error("\(report.error!)")
             }
             return report
         }

@@ -96,7 +96,7 @@ package final class GenerationService: Sendable {
         } catch {
             var r = ClipReport(prompt: plan.input.prompt, status: .failed)
             r.error = "\(error)"
-            console.note("error: \(error)")
+            console.error("\(error)")
             return [r]
         }
         let total = plan.count
@@ -283,7 +283,7 @@ package final class GenerationService: Sendable {
         report.error = interrupted ? "interrupted" : timedOut ? "timed out waiting for fal" : "\(error)"
         if interrupted || timedOut, let handle, report.original == nil {
             let (line, accepted) = await cancelRemote(handle)
-            console.note("\(tag)\(interrupted ? "interrupted" : "time limit reached"): \(line)")
+            console.error("\(tag)\(interrupted ? "interrupted" : "time limit reached"): \(line)")
             report.error! += "; " + line
             let msg = report.error!
             note { try journal.update(handle.requestID) { $0.status = accepted ? .cancelled : $0.status; $0.message = msg } }
@@ -291,7 +291,7 @@ package final class GenerationService: Sendable {
             if let handle, report.original == nil, Self.mayStillBeFetched(fe) {
                 report.error! += "; the request itself may be fine: finish it later with: ltx-audio resume \(handle.requestID)"
             }
-            console.note("\(tag)error: \(report.error!)")
+            console.error("\(tag)\(report.error!)")
             if let handle {
                 let msg = report.error!
                 let status = report.status
@@ -348,6 +348,6 @@ package final class GenerationService: Sendable {
     }
 
     func note(_ body: () throws -> Void) {
-        do { try body() } catch { console.note("warning: journal not updated: \(error)") }
+        do { try body() } catch { console.warning("journal not updated: \(error)") }
     }
 }

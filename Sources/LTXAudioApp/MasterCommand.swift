@@ -40,6 +40,23 @@ package struct MasterCommand {
         return false
     }
 
+    /// Refuses, before any work, an output format no input can change: an unknown output
+    /// extension, `--format` against the extension, a bit depth the format cannot hold, a
+    /// sample rate its encoder does not take.
+    /// - Throws: `UsageError` naming the output and what would work.
+    package static func checkOutputFormat(output: String, outputIsFile: Bool, settings: MasterSettings) throws {
+        do {
+            let explicit = outputIsFile ? try OutputPlanner.containerOf(output: output, settings: settings) : settings.container
+            guard let container = explicit else { return }
+            let encoding = try OutputEncoding(container: container, bitDepth: settings.bitDepth(for: container), path: output)
+            if let rate = settings.sampleRate {
+                try encoding.check(AudioFormatLimits(sampleRate: rate, channelCount: 1), path: output)
+            }
+        } catch let error as AudioIOError {
+            throw UsageError(error.commandLineDescription)
+        }
+    }
+
     /// Runs the batch and prints results: a line per file and a summary (or one JSON document,
     /// or JSON Lines) on stdout, each failure on stderr; with `batch.watch`, keeps watching.
     /// - Returns: the exit status (`ExitStatus`).
@@ -77,6 +94,7 @@ package struct MasterCommand {
         } else {
             isFile = try MasterCommand.outputIsFile(inputs: inputs, output: output)
         }
+        try MasterCommand.checkOutputFormat(output: output, outputIsFile: isFile, settings: settings)
         let discovery = InputDiscovery(excluding: isFile ? nil : output)
         if let excluded = discovery.excludedFolder {
             // The output folder is skipped while walking (so outputs are never picked up);
@@ -102,7 +120,7 @@ package struct MasterCommand {
             console.error("no audio files found in \(inputs.isEmpty ? "the --files-from list" : inputs.joined(separator: ", "))")
         }
         var tuned = self.settings
-        tuned.parallelChannels = files.count < 2 || self.jobs < 2
+        tuned.usesSpareCores = files.count < 2 || self.jobs < 2
         let settings = tuned
         let jobs = OutputPlanner.plan(files, output: output, outputIsFile: isFile, settings: settings)
         if !settings.dryRun { OutputPlanner.removeStaleTemporaryFiles(for: jobs, console: console) }
@@ -121,10 +139,11 @@ package struct MasterCommand {
 
         for r in reports where r.status == .failed { console.error(r.error ?? "\(r.path): failed") }
         for r in reports {
-            for w in r.warnings { console.note("warning: \(r.path): \(w)") }
+            for w in r.warnings { console.warning("\(r.path): \(w)") }
+            for d in r.detail { console.detail("\(r.path): \(d)") }
         }
         let albums = MasterCommand.albums(reports)
-        for a in albums { for w in a.warnings { console.note("warning: album \(a.folder): \(w)") } }
+        for a in albums { for w in a.warnings { console.warning("album \(a.folder): \(w)") } }
         let outOfTolerance = reports.filter { $0.withinTolerance == false }.count
         let mastered = reports.filter { $0.status == .mastered }.count
         let skipped = reports.filter { $0.status == .skipped }.count
@@ -154,7 +173,7 @@ package struct MasterCommand {
             if settings.dryRun {
                 console.line("dry run: \(reports.filter { $0.status == .planned }.count) planned, \(skipped) skipped, \(failed) failed; nothing written")
             } else {
-                console.line("\(mastered) mastered, \(skipped) skipped, \(failed) failed\(outOfTolerance > 0 ? ", \(outOfTolerance) out of tolerance" : "") in \(String(format: "%.2f", elapsed)) s; outputs in \(destination)")
+                console.line("\(mastered) mastered, \(skipped) skipped, \(failed) failed\(outOfTolerance > 0 ? ", \(outOfTolerance) out of tolerance" : "") in \(String(format: "%.2f", elapsed)) s; \(mastered > 0 ? "outputs in \(destination)" : "nothing written")")
             }
         }
         if failed > 0 || (allInputs == 0 && problems.isEmpty) { return ExitStatus.inputFailed }

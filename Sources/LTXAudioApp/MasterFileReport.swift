@@ -40,6 +40,8 @@ package struct MasterFileReport: Sendable, Codable, Hashable {
     package var passes: Int?
     package var warnings: [String] = []
     package var elapsedSeconds: Double?
+    /// Lines for `--verbose` (gains tried, passes, timings); not part of the JSON document.
+    package var detail: [String] = []
     /// With `--album`: the album this file was mastered in.
     package var album: AlbumFigures?
 

@@ -14,6 +14,11 @@ package struct MasterSettings: Sendable {
     /// 16, 24 or 32 (float) for lossless outputs; nil: the input's depth when the container is
     /// the input's own, else 24.
     package var bitDepth: Int?
+    /// Whether `container` and `bitDepth` came from a user preset rather than the command
+    /// line: an output file's extension then wins over the preset's format, and the preset's
+    /// bit depth is dropped for a lossy output.
+    package var formatFromPreset = false
+    package var bitDepthFromPreset = false
     /// Replace existing outputs instead of skipping them.
     package var overwrite = false
     /// Tags to write on top of those carried over from the input (prompt, seed, request id...).
@@ -34,9 +39,16 @@ package struct MasterSettings: Sendable {
     package var dryRun = false
     /// Frames per processing block.
     package var blockSize = 4096
-    /// Resample a file's channels on separate threads: faster when files are not already
-    /// processed in parallel (one file, or `--jobs 1`), dearer in CPU otherwise.
-    package var parallelChannels = true
+    /// Files are processed one at a time (one file, or `--jobs 1`), so each may use the other
+    /// cores: its channels resampled on separate threads, its meters and encoder beside the
+    /// chain feeding them. Faster then; dearer in CPU when files already fill the cores.
+    package var usesSpareCores = true
 
     package init() {}
+
+    /// The bit depth asked for an output in `container`: nil for a lossy one when only a preset
+    /// asked for it.
+    package func bitDepth(for container: Container) -> Int? {
+        bitDepthFromPreset && container.isLossy ? nil : bitDepth
+    }
 }

@@ -25,7 +25,8 @@ package enum OutputPlanner {
                 let rate = settings.sampleRate ?? info.format.sampleRate
                 let explicit = outputIsFile ? try containerOf(output: output, settings: settings) : settings.container
                 let encoding = try chooseEncoding(info: info, outputRate: rate, explicit: explicit,
-                                                  bitDepth: settings.bitDepth, path: outputIsFile ? output : input.path)
+                                                  bitDepth: settings.bitDepth, presetBitDepth: settings.bitDepthFromPreset,
+                                                  path: outputIsFile ? output : input.path)
                 guard rate * info.format.channelCount <= SoundFileReader.maxSamplesPerSecond else {
                     throw AudioIOError(.unsupportedOutput, path: input.path,
                         "\(info.format.channelCount) channels at \(rate) Hz would exceed the \(SoundFileReader.maxSamplesPerSecond) samples per second this tool handles; choose a lower --sample-rate")
@@ -72,6 +73,7 @@ package enum OutputPlanner {
         let fromExt = Container(fileExtension: ext)
         if let format = settings.container {
             if let fromExt, fromExt != format {
+                if settings.formatFromPreset { return fromExt }  // the extension is the command line's
                 throw AudioIOError(.unsupportedOutput, path: output,
                     "--format \(format.fileExtension) contradicts the .\(ext) extension; drop one of them")
             }
@@ -87,7 +89,7 @@ package enum OutputPlanner {
 
     /// Container and bit depth for one input (see `MasterSettings` for the rules).
     package static func chooseEncoding(info: SoundFileInfo, outputRate: Int, explicit: Container?,
-                               bitDepth: Int?, path: String) throws -> OutputEncoding {
+                               bitDepth: Int?, presetBitDepth: Bool = false, path: String) throws -> OutputEncoding {
         let limits = AudioFormatLimits(sampleRate: outputRate, channelCount: info.format.channelCount)
         let container: Container
         if let explicit {
@@ -99,7 +101,8 @@ package enum OutputPlanner {
             container = .flac
         }
         var depth = bitDepth
-        if explicit == nil && container.isLossy { depth = nil }  // a batch's lossy inputs stay lossy
+        // A batch's lossy inputs stay lossy, and a preset's bit depth is for lossless outputs.
+        if (explicit == nil || presetBitDepth) && container.isLossy { depth = nil }
         if depth == nil { depth = AudioFileMasterer.defaultBitDepth(container, input: info) }
         let encoding = try OutputEncoding(container: container, bitDepth: depth, path: path)
         try encoding.check(limits, path: path)

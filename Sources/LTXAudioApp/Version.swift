@@ -1,9 +1,17 @@
+import AudioIO
+
 /// The tool's name and version, recorded in every output's `software` tag.
 package enum LTXAudioVersion {
     package static let name = "ltx-audio"
     package static let version = "0.1.0"
     /// "ltx-audio 0.1.0".
     package static var software: String { "\(name) \(version)" }
+
+    /// What `--version` prints: the tool's version, then the libsndfile and libsamplerate it
+    /// is linked to, as they report themselves (`sf_version_string`, `src_get_version`).
+    package static var full: String {
+        "\(software)\n\(LinkedLibraries.libsndfile)\n\(LinkedLibraries.libsamplerate)"
+    }
 }
 
 /// Exit statuses of the `ltx-audio` commands (also listed in the README).

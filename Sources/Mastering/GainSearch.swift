@@ -1,4 +1,5 @@
 import AudioCore
+import RealModule
 
 /// How much limiting a mastering may spend to reach its target.
 ///
@@ -82,6 +83,8 @@ package struct GainSearch {
     private(set) var high: (gain: Double, loudness: Double, why: Refusal)?
     private var last: Point?
     private var lastReturn: Double?
+    /// The limiter's onset (the free point), while it is the only other point known.
+    private var onset: Point?
 
     /// Steps of gain shorter than this are not judged for their return (too short to measure
     /// a slope on), and a bracket this narrow ends the search.
@@ -99,6 +102,7 @@ package struct GainSearch {
         self.policy = policy
         low = free
         last = free
+        onset = free
     }
 
     /// Takes the figures of a measuring pass at `gain` (the loudness after the limiter, before
@@ -141,8 +145,40 @@ package struct GainSearch {
         if high == nil || p.gain < high!.gain { high = (p.gain, p.loudness, why) }
     }
 
+    /// The exponent of the limiter's loudness loss past its onset: loss ∝ (gain − onset)^1.5.
+    /// Peaks pass the ceiling more often the higher the gain, so the loss grows faster than
+    /// the gain; on the speech fixtures and LTX-like clips this power fits the measured loss
+    /// within 0.1 LU from 3 to 7 dB of limiting, where a straight line from the onset falls
+    /// short by 0.4 LU (one more measuring pass).
+    static let lossExponent = 1.5
+
+    /// A step toward the target from the first measured point `p`, too quiet, through the
+    /// limiter's onset: the loss measured at `p` extended along the power law; nil when the
+    /// law cannot reach the target (the secant decides then).
+    private func lossLawStep(from p: Point, onset: Point) -> Double? {
+        let d = p.gain - onset.gain
+        let loss = p.unlimited - p.loudness
+        guard d > Self.resolution, loss > 1e-3, p.loudness < target else { return nil }
+        let b = loss / Double.pow(d, Self.lossExponent)
+        // loudness(x) = onset.loudness + x − b·x^1.5 (x: gain past the onset), concave, highest
+        // at x* = (2 / 3b)²: bisect on [d, x*] for the target.
+        let top = Double.pow(2 / (3 * b), 2)
+        func loudness(_ x: Double) -> Double { onset.loudness + x - b * Double.pow(x, Self.lossExponent) }
+        guard top > d, loudness(top) >= target else { return nil }
+        var (lo, hi) = (d, top)
+        for _ in 0..<40 {
+            let mid = (lo + hi) / 2
+            if loudness(mid) < target { lo = mid } else { hi = mid }
+        }
+        return onset.gain + (lo + hi) / 2
+    }
+
     /// A secant step toward the target from `p` (through the previous point, or at slope 1).
-    private func secant(from p: Point) -> Double {
+    private mutating func secant(from p: Point) -> Double {
+        if let onset, last == onset {
+            self.onset = nil
+            if let g = lossLawStep(from: p, onset: onset) { return g }
+        }
         var slope = 1.0
         if let low, let high, high.why == .tooLoud, high.gain - low.gain > 1e-6 {
             // Regula falsi inside the bracket.

@@ -71,7 +71,17 @@ public struct Masterer: Sendable {
     public func master<Source: RewindableAudioSource>(
         _ source: inout Source, into destination: some MasteringDestination
     ) throws -> MasteringReport {
+        let clock = ContinuousClock()
+        var timings = MasteringTimings()
+        var start = clock.now
+        /// The time since the last lap.
+        func lap() -> Duration {
+            let now = clock.now
+            defer { start = now }
+            return now - start
+        }
         let input = try analyzeInput(&source)
+        timings.analysis = lap()
         try source.rewind()
         let front = try frontStages(input)
         let outFormat = try Pipeline(front).outputSpec(for: input.format, blockSize: settings.blockSize).format
@@ -81,25 +91,28 @@ public struct Masterer: Sendable {
             // No loudness change: one pass straight to the destination.
             try destination.begin(format: outFormat)
             var pipeline = Pipeline(front + dither)
-            var sink = DestinationSink(destination: destination)
             let stats: Pipeline.Statistics
             do {
-                stats = try pipeline.run(from: &source, to: &sink, blockSize: settings.blockSize)
+                stats = try run(&pipeline, from: &source, into: DestinationSink(destination: destination)).stats
             } catch {
                 destination.discard()
                 throw error
             }
             let after = try destination.finish()
+            timings.delivery = lap()
             return MasteringReport(
                 inputFormat: input.format, inputFrames: input.frames, before: input.before, trim: input.trim,
                 outputFormat: outFormat, outputFrames: stats.outputFrames, after: after, gain: nil,
-                limiterReduction: nil, passes: 1, targetReached: nil, withinTolerance: nil, warnings: input.warnings)
+                limiterReduction: nil, passes: 1, targetReached: nil, withinTolerance: nil, warnings: input.warnings,
+                timings: timings)
         }
 
         // Pass 2: trim and resample once, into the store, measuring at the delivered rate.
         let store = try self.store(outFormat)
         let mid = try deliverable(&source, input: input, front: front, format: outFormat, into: store)
+        timings.preparation = lap()
         var warnings = input.warnings
+        var steps: [MasteringStep] = []
         var (gain, reachable) = firstGain(mid: mid, target: target, warnings: &warnings)
 
         // Pass 3: when the limiter will act (the peaks after the gain pass the ceiling) it takes
@@ -114,12 +127,19 @@ public struct Masterer: Sendable {
             let ceiling = target.truePeakCeiling.value - margin
             let limiterActs = mid.truePeak.value + gain.value > ceiling
             if reachable && (limiterActs || attempt > 0 || settings.leveler != nil) {
-                (gain, outcome, passes) = try searchGain(store, start: gain, mid: mid, target: target, ceiling: ceiling, passes: passes)
+                _ = lap()
+                (gain, outcome, passes) = try searchGain(store, start: gain, mid: mid, target: target, ceiling: ceiling, passes: passes,
+                                                         steps: &steps)
+                timings.search += lap()
                 if outcome != .reached { reachable = false }
             }
+            _ = lap()
             let written = try write(store, gain: gain, target: target, ceiling: ceiling, dither: dither, to: destination)
             passes += 1
             let after = try destination.finish()
+            timings.delivery += lap()
+            steps.append(MasteringStep(kind: .delivery, gain: gain, loudness: after.integrated,
+                                       limiterReduction: written.limiter.maximumReduction, ceiling: Decibels(ceiling)))
             attempt += 1
             let allowed = target.truePeakCeiling.value + policy.peakTolerance
             if after.truePeak.value > allowed && attempt < Self.deliveryAttempts {
@@ -152,14 +172,15 @@ public struct Masterer: Sendable {
                 outputFormat: outFormat, outputFrames: written.frames, after: after, gain: gain,
                 limiterReduction: written.limiter.maximumReduction, limiterAverageReduction: written.limiter.averageReduction,
                 levelerReduction: written.leveler?.maximumReduction, levelerAverageReduction: written.leveler?.averageReduction,
-                passes: passes, targetReached: reachable, withinTolerance: peakOK && loudnessOK, warnings: warnings)
+                passes: passes, targetReached: reachable, withinTolerance: peakOK && loudnessOK, warnings: warnings,
+                steps: steps, timings: timings)
         }
     }
 
     /// Measuring passes from `start` until the gain lands on the target within the aim, or the
     /// limiting policy, the gain cap or the pass budget stops the search.
     func searchGain(_ store: any IntermediateStore, start: Decibels, mid: LoudnessReport, target: LoudnessTarget,
-                    ceiling: Double, passes: Int) throws -> (Decibels, GainSearch.Outcome, Int) {
+                    ceiling: Double, passes: Int, steps: inout [MasteringStep]) throws -> (Decibels, GainSearch.Outcome, Int) {
         var passes = passes
         // A free point: at the largest gain the limiter leaves alone, the loudness is exactly the
         // measured one plus that gain (not so with a leveler, which acts below the ceiling).
@@ -180,6 +201,8 @@ public struct Masterer: Sendable {
             let m = try measure(store, gain: Decibels(g), target: target, ceiling: ceiling,
                                 unlimited: settings.leveler == nil ? LUFS(mid.integrated.value + g) : nil)
             passes += 1
+            steps.append(MasteringStep(kind: .measuring, gain: Decibels(g), loudness: m.loudness, limiterReduction: m.reduction,
+                                       ceiling: Decibels(ceiling)))
             step = search.record(gain: g, loudness: m.loudness.value, unlimited: m.unlimited.value, reduction: m.reduction.value)
         }
         if case .measure(let g) = step { step = search.fallback(current: g) }
@@ -226,9 +249,7 @@ public struct Masterer: Sendable {
         var pass = Pipeline()
         let scanner = pass.append(TapStage(SilenceScanner(format: format, threshold: trim?.threshold ?? Self.defaultThreshold,
                                                           minGap: trim?.maxGap)))
-        let meter = pass.append(MeterStage(format: format, measures: Self.figures))
-        var sink = DiscardingSink()
-        _ = try pass.run(from: &source, to: &sink, blockSize: settings.blockSize)
+        let before = try measure(&pass, from: &source, format: format, measures: Self.figures)
         let scan = pass[scanner].sink
         if scan.nonFiniteCount > 0 {
             throw MasteringError(code: .nonFiniteSamples, count: scan.nonFiniteCount, firstFrame: scan.firstNonFiniteFrame ?? 0,
@@ -243,7 +264,7 @@ public struct Masterer: Sendable {
                                  maxGap: trim.maxGap.map { Int($0 * rate) })
             if result.sound == nil { warnings.append(.nothingToTrim(threshold: trim.threshold)) }
         }
-        return InputFigures(format: format, frames: scan.frameCount, before: pass[meter].report, trim: plan, warnings: warnings)
+        return InputFigures(format: format, frames: scan.frameCount, before: before, trim: plan, warnings: warnings)
     }
 
     /// The stages up to the delivered rate: trim (when it cuts anything), resample (when the
@@ -267,15 +288,13 @@ public struct Masterer: Sendable {
                                           format: AudioFormat, into store: (any IntermediateStore)?) throws -> LoudnessReport {
         guard !front.isEmpty || store != nil else { return input.before }
         var pass = Pipeline(front)
-        let meter = front.isEmpty ? nil : pass.append(MeterStage(format: format, measures: [.integrated, .truePeak]))
-        if let store {
-            var sink = StoreStream(store: store)
-            _ = try pass.run(from: &source, to: &sink, blockSize: settings.blockSize)
-        } else {
+        if let store { pass.append(TapStage(StoreStream(store: store))) }
+        guard !front.isEmpty else {
             var sink = DiscardingSink()
             _ = try pass.run(from: &source, to: &sink, blockSize: settings.blockSize)
+            return input.before
         }
-        return meter.map { pass[$0].report } ?? input.before
+        return try measure(&pass, from: &source, format: format, measures: [.integrated, .truePeak])
     }
 
     /// The gain for the measured loudness, and whether the target is reachable.
@@ -312,12 +331,45 @@ public struct Masterer: Sendable {
         if let leveler = settings.leveler { pass.append(leveler.stage(for: target)) }
         let before = unlimited == nil ? pass.append(MeterStage(format: store.format, measures: [.integrated])) : nil
         let limiter = pass.append(TruePeakLimiter(ceiling: Decibels(ceiling)))
-        let after = pass.append(MeterStage(format: store.format, measures: [.integrated]))
         var source = StoreStream(store: store)
-        var sink = DiscardingSink()
-        _ = try pass.run(from: &source, to: &sink, blockSize: settings.blockSize)
+        let after = try measure(&pass, from: &source, format: store.format, measures: [.integrated])
         let loudnessBefore = before.map { pass[$0].report.integrated } ?? unlimited!
-        return (pass[after].report.integrated, loudnessBefore, pass[limiter].maximumReduction)
+        return (after.integrated, loudnessBefore, pass[limiter].maximumReduction)
+    }
+
+    /// Runs `pass` from `source` into `sink`; returns the sink as the stream left it. With
+    /// ``MasteringSettings/overlapsStages`` the sink works on a second thread.
+    func run<Source: AudioSource, Sink: AudioSink>(_ pass: inout Pipeline, from source: inout Source, into sink: Sink) throws
+        -> (sink: Sink, stats: Pipeline.Statistics) {
+        guard settings.overlapsStages else {
+            var sink = sink
+            let stats = try pass.run(from: &source, to: &sink, blockSize: settings.blockSize)
+            return (sink, stats)
+        }
+        let concurrent = ConcurrentSink(sink)
+        var port = concurrent.port
+        let stats: Pipeline.Statistics
+        do {
+            stats = try pass.run(from: &source, to: &port, blockSize: settings.blockSize)
+        } catch {
+            _ = try? concurrent.finish()
+            throw error
+        }
+        return (try concurrent.finish(), stats)
+    }
+
+    /// Runs `pass` from `source` into a meter of blocks of `format`; returns its figures. With
+    /// ``MasteringSettings/overlapsStages`` the meter's loudness and peak work each run on a
+    /// thread of their own.
+    func measure<Source: AudioSource>(_ pass: inout Pipeline, from source: inout Source, format: AudioFormat,
+                                      measures: LoudnessMeter.Measures) throws -> LoudnessReport {
+        guard settings.overlapsStages else {
+            return try run(&pass, from: &source, into: LoudnessMeter(format: format, measures: measures)).sink.report()
+        }
+        var meter = ConcurrentLoudnessMeter(format: format, measures: measures)
+        defer { meter.close() }
+        _ = try pass.run(from: &source, to: &meter, blockSize: settings.blockSize)
+        return try meter.report()
     }
 
     /// The written pass: store → gain → (leveler) → limiter → dither → destination.
@@ -332,9 +384,8 @@ public struct Masterer: Sendable {
         let (leveler, limiter) = dynamics(&pass, target: target, ceiling: ceiling)
         pass.append(contentsOf: dither)
         var source = StoreStream(store: store)
-        var sink = DestinationSink(destination: destination)
         do {
-            let stats = try pass.run(from: &source, to: &sink, blockSize: settings.blockSize)
+            let stats = try run(&pass, from: &source, into: DestinationSink(destination: destination)).stats
             return (stats.outputFrames, pass[limiter], leveler.map { pass[$0] })
         } catch {
             destination.discard()

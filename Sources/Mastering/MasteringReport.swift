@@ -37,6 +37,47 @@ public struct MasteringReport: Sendable {
     public var withinTolerance: Bool?
     /// What the caller should tell a person, in order.
     public var warnings: [MasteringWarning]
+    /// Every rendering pass of the gain search and of delivery, in order (for a verbose report).
+    public var steps: [MasteringStep] = []
+    /// Wall time per phase.
+    public var timings = MasteringTimings()
+}
+
+/// One rendering pass: the gain it applied and what came out of the limiter.
+public struct MasteringStep: Sendable, Hashable {
+    public enum Kind: Sendable, Hashable {
+        /// A measuring pass of the gain search (nothing delivered).
+        case measuring
+        /// A pass into the destination (a delivery attempt).
+        case delivery
+    }
+
+    public var kind: Kind
+    /// The gain before the limiter.
+    public var gain: Decibels
+    /// The integrated loudness after the limiter (for a delivery: as the destination measured it).
+    public var loudness: LUFS
+    /// The limiter's largest gain reduction in the pass.
+    public var limiterReduction: Decibels
+    /// The ceiling the limiter held (the target's less the delivery margin).
+    public var ceiling: Decibels
+}
+
+/// Wall time of each phase of one mastering.
+public struct MasteringTimings: Sendable, Hashable {
+    /// Pass 1: silence scan and loudness of the input.
+    public var analysis: Duration = .zero
+    /// Pass 2: trim and resample into the intermediate store, measuring.
+    public var preparation: Duration = .zero
+    /// The measuring passes of the gain search.
+    public var search: Duration = .zero
+    /// The written passes, including the destination's verification.
+    public var delivery: Duration = .zero
+
+    public init() {}
+
+    /// The whole mastering.
+    public var total: Duration { analysis + preparation + search + delivery }
 }
 
 /// What mastering would do, measured without writing anything (a dry run).

@@ -22,6 +22,10 @@ public struct MasteringSettings: Sendable, Hashable {
     public var blockSize = 4096
     /// Passes over the intermediate signal allowed to find the gain under the limiter.
     public var maxRenderPasses = 10
+    /// Run each pass's last step (a meter, the destination's encoder) on a second thread
+    /// beside the stages feeding it: less wall time when a core would otherwise idle (one
+    /// signal at a time), a little more CPU. The results are the same either way.
+    public var overlapsStages = false
 
     /// - Parameters:
     ///   - target: default -14 LUFS, -1 dBTP (the streaming preset).

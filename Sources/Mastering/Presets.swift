@@ -40,6 +40,17 @@ public enum Preset: String, Sendable, CaseIterable, Hashable {
         }
     }
 
+    /// What the preset is for, in a few words (listings).
+    public var purpose: String {
+        switch self {
+        case .streaming: return "music and streaming services"
+        case .podcast: return "spoken word (with the leveler)"
+        case .broadcast: return "EBU R 128"
+        case .atsc: return "ATSC A/85 (US television)"
+        case .none: return "trim, resample, dither and encode only"
+        }
+    }
+
     /// Whether the preset levels the programme before limiting (spoken word: `podcast`).
     public var usesLeveler: Bool { self == .podcast }
 

@@ -32,6 +32,8 @@ struct Analyze: ParsableCommand {
         """)
     var json = false
 
+    @OptionGroup(title: "Output") var conventions: OutputOptions
+
     @Option(help: ArgumentHelp("""
         Also draw an SVG per file: waveform envelope with true-peak overs (> 0 dBTP) marked, \
         momentary and short-term loudness, the integrated loudness and the target. With several \
@@ -62,6 +64,7 @@ struct Analyze: ParsableCommand {
     }
 
     func run() throws {
+        conventions.apply()
         let status = AnalyzeRun(inputs: files, json: json, plot: plot, targetLUFS: targetLufs, overwrite: overwrite).run()
         if status != ExitStatus.success { throw ExitCode(status) }
     }

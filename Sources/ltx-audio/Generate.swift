@@ -101,6 +101,8 @@ struct Generate: AsyncParsableCommand {
     @Flag(help: "Print one JSON object per clip on standard output.")
     var json = false
 
+    @OptionGroup(title: "Output") var conventions: OutputOptions
+
     @OptionGroup(title: "Mastering")
     var mastering: MasteringOptions
 
@@ -123,6 +125,20 @@ struct Generate: AsyncParsableCommand {
         if !loras.isEmpty { input.loras = try loras.map(LTXLoRA.parse) }
         try input.validate()
         return input
+    }
+
+    /// An output format that mastering could not write (an unknown extension, a bit depth or
+    /// rate the format cannot take) is a usage error before anything is paid for.
+    func checkOutputFormat() throws {
+        var isDir: ObjCBool = false
+        let isFile = prompts == nil && count == 1 && !output.hasSuffix("/")
+            && !(FileManager.default.fileExists(atPath: output, isDirectory: &isDir) && isDir.boolValue)
+            && !(output as NSString).pathExtension.isEmpty
+        do {
+            try MasterCommand.checkOutputFormat(output: output, outputIsFile: isFile, settings: try mastering.settings())
+        } catch let error as UsageError {
+            throw ValidationError(error.description)
+        }
     }
 
     func submitOptions() -> FalSubmitOptions {
@@ -165,7 +181,7 @@ struct Generate: AsyncParsableCommand {
             data = FileHandle.standardInput.readDataToEndOfFile()
         } else {
             guard let d = FileManager.default.contents(atPath: path) else {
-                console.note("error: cannot read the prompt file \(path)")
+                console.error("cannot read the prompt file \(path)")
                 throw ExitCode.validationFailure
             }
             data = d
@@ -173,14 +189,16 @@ struct Generate: AsyncParsableCommand {
         do {
             return try PromptFile.parse(data, defaults: defaults)
         } catch {
-            console.note("error: \(path == "-" ? "standard input" : path): \(error)")
+            console.error("\(path == "-" ? "standard input" : path): \(error)")
             throw ExitCode.validationFailure
         }
     }
 
     func run() async throws {
+        conventions.apply()
         let console = Console.standard
         let input = try makeInput()
+        if !noMaster { try checkOutputFormat() }
         let lines = try prompts.map { try readPromptFile($0, defaults: input, console: console) }
         var setup = GenerationSetup(journal: .standard(), mastering: noMaster ? nil : try mastering.settings())
         setup.queueURL = queueURL

@@ -20,8 +20,13 @@ struct LTXAudio: AsyncParsableCommand {
         abstract: "Turn text into finished, release-ready audio: generate with LTX-2.3 on fal.ai, then master.",
         discussion: """
             Exit status: 0 success (existing outputs skipped included), 1 one or more inputs failed, \
-            2 an output is out of tolerance, 64 usage error.
+            2 an output is out of tolerance, 64 usage error (before any work), 124 generate's \
+            --timeout ran out, 130 interrupted (Ctrl-C), 143 or 129 stopped by SIGTERM or SIGHUP.
+
+            Standard output carries only the report or the JSON document; errors, warnings, notes \
+            and progress go to standard error (--quiet: errors only; --verbose: per-file detail). \
+            Colour only on a terminal, never with NO_COLOR set.
             """,
-        version: LTXAudioVersion.version,
-        subcommands: [Master.self, Generate.self, Resume.self, Requests.self, Analyze.self])
+        version: LTXAudioVersion.full,
+        subcommands: [Master.self, Generate.self, Resume.self, Requests.self, Analyze.self, Presets.self, Manual.self])
 }

@@ -39,6 +39,8 @@ struct Master: ParsableCommand {
     @Flag(help: "Print one JSON document describing every input on stdout.")
     var json = false
 
+    @OptionGroup(title: "Output") var conventions: OutputOptions
+
     @Flag(help: "Measure and print what would be done (gain, limiting, output); write nothing.")
     var dryRun = false
 
@@ -48,6 +50,7 @@ struct Master: ParsableCommand {
     }
 
     func run() throws {
+        conventions.apply()
         var settings = try mastering.settings()
         settings.dryRun = dryRun
         var run = MasterCommand(inputs: inputs, output: output, settings: settings, jobs: jobs, json: json)

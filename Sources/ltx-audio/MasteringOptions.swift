@@ -4,55 +4,56 @@ import AudioIO
 import LTXAudioApp
 import Mastering
 
-/// Mastering options shared by `master` and `generate`.
+/// Mastering options shared by `master`, `generate` and `resume`. Each is nil when not given,
+/// so that a preset (built in, or a user's file) sets what the command line leaves out.
 struct MasteringOptions: ParsableArguments {
     @Option(help: ArgumentHelp(
-        "Loudness preset: \(Preset.allCases.map(\.summary).joined(separator: ", ")). Explicit options override it.",
+        "Preset: \(Preset.allCases.map(\.summary).joined(separator: ", ")), or a user preset NAME.json in $XDG_CONFIG_HOME/ltx-audio/presets/ (see `ltx-audio presets`). Options given here override it. Default: streaming.",
         valueName: "preset"))
-    var preset: Preset = .streaming
+    var preset: String?
 
-    @Option(parsing: .unconditional, help: ArgumentHelp("Integrated loudness target in LUFS (-70 to 0).", valueName: "lufs"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Integrated loudness target in LUFS (-70 to 0). Default: the preset's.", valueName: "lufs"))
     var targetLufs: Double?
 
-    @Option(parsing: .unconditional, help: ArgumentHelp("True-peak ceiling in dBTP (-20 to 0).", valueName: "dbtp"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("True-peak ceiling in dBTP (-20 to 0). Default: the preset's.", valueName: "dbtp"))
     var truePeak: Double?
 
-    @Option(help: ArgumentHelp("Largest gain applied, dB (0 to 60), so near-silent noise is not blown up.", valueName: "db"))
-    var maxGain: Double = 30
+    @Option(help: ArgumentHelp("Largest gain applied, dB (0 to 60), so near-silent noise is not blown up. Default: 30.", valueName: "db"))
+    var maxGain: Double?
 
     @Option(help: ArgumentHelp(
-        "Most gain reduction the true-peak limiter may apply to reach the target, dB (0 to 60; 0 = gain only). Beyond it, or where more gain buys under 0.5 LU per dB once limiting, the file is written at the loudness reached (ok*).",
+        "Most gain reduction the true-peak limiter may apply to reach the target, dB (0 to 60; 0 = gain only). Beyond it, or where more gain buys too little once limiting (--min-limiting-return), the file is written at the loudness reached (ok*). Default: 18.",
         valueName: "db"))
-    var maxLimiting: Double = 18
+    var maxLimiting: Double?
 
     @Option(help: ArgumentHelp(
-        "Least share of the loudness added by more gain that must come through the limiter, 0 to 1 (0 = chase the target whatever it costs).",
+        "Least share of the loudness added by more gain that must come through the limiter, 0 to 1 (0 = chase the target whatever it costs). Default: 0.2.",
         valueName: "share"))
-    var minLimitingReturn: Double = 0.2
+    var minLimitingReturn: Double?
 
-    @Flag(help: "Level the programme before limiting (a gentle compressor for peaky speech; the podcast preset turns it on).")
-    var leveler = false
+    @Flag(inversion: .prefixedNo, help: "Level the programme before limiting (a gentle compressor for peaky speech). Default: the preset's (on in podcast).")
+    var leveler: Bool?
 
-    @Option(parsing: .unconditional, help: ArgumentHelp("Silence threshold for trimming: short-window RMS level in dBFS.", valueName: "dbfs"))
-    var trimThreshold: Double = -50
+    @Option(parsing: .unconditional, help: ArgumentHelp("Silence threshold for trimming: short-window RMS level in dBFS. Default: -50.", valueName: "dbfs"))
+    var trimThreshold: Double?
 
-    @Option(help: ArgumentHelp("Silence kept next to the sound when trimming, seconds.", valueName: "seconds"))
-    var trimPad: Double = 0.05
+    @Option(help: ArgumentHelp("Silence kept next to the sound when trimming, seconds. Default: 0.05.", valueName: "seconds"))
+    var trimPad: Double?
 
-    @Option(help: ArgumentHelp("Shorten silences inside the clip that are longer than this, seconds.", valueName: "seconds"))
+    @Option(help: ArgumentHelp("Shorten silences inside the clip that are longer than this, seconds. Default: off.", valueName: "seconds"))
     var maxGap: Double?
 
-    @Flag(help: "Do not trim leading and trailing silence.")
-    var noTrim = false
+    @Flag(inversion: .prefixedNo, help: "Trim leading and trailing silence. Default: on.")
+    var trim: Bool?
 
-    @Flag(help: "Do not dither when writing 16-bit PCM (TPDF dither is on by default there).")
-    var noDither = false
+    @Flag(inversion: .prefixedNo, help: "TPDF dither when writing 16-bit PCM. Default: on.")
+    var dither: Bool?
 
-    @Option(help: ArgumentHelp("Output sample rate in Hz (1 to 768000).", valueName: "hz"))
-    var sampleRate: Int = 48000
+    @Option(help: ArgumentHelp("Output sample rate in Hz (1 to 768000). Default: 48000.", valueName: "hz"))
+    var sampleRate: Int?
 
-    @Option(help: ArgumentHelp("Resampler quality: libsamplerate's sinc converters, best, medium or fast.", valueName: "quality"))
-    var quality: ResamplerQuality = .best
+    @Option(help: ArgumentHelp("Resampler quality: libsamplerate's sinc converters, best, medium or fast. Default: best.", valueName: "quality"))
+    var quality: ResamplerQuality?
 
     @Option(help: ArgumentHelp(
         "Output format. Default: the output file's extension; for an output folder, each input's own format when it can hold the result, else flac.",
@@ -65,61 +66,49 @@ struct MasteringOptions: ParsableArguments {
     @Flag(help: "Replace outputs that exist already (they are skipped otherwise).")
     var overwrite = false
 
+    /// The options given on the command line.
+    var choices: MasteringChoices {
+        var c = MasteringChoices()
+        c.targetLUFS = targetLufs
+        c.truePeak = truePeak
+        c.maxGain = maxGain
+        c.maxLimiting = maxLimiting
+        c.minLimitingReturn = minLimitingReturn
+        c.leveler = leveler
+        c.trim = trim
+        c.trimThreshold = trimThreshold
+        c.trimPad = trimPad
+        c.maxGap = maxGap
+        c.dither = dither
+        c.sampleRate = sampleRate
+        c.quality = quality
+        c.format = format
+        c.bitDepth = bitDepth?.rawValue
+        return c
+    }
+
     func validate() throws {
-        if let targetLufs, !(-70...0).contains(targetLufs) {
-            throw ValidationError("--target-lufs \(targetLufs) is outside -70...0 LUFS")
-        }
-        if let truePeak, !(-20...0).contains(truePeak) {
-            throw ValidationError("--true-peak \(truePeak) is outside -20...0 dBTP")
-        }
-        guard (0...60).contains(maxGain) else { throw ValidationError("--max-gain \(maxGain) is outside 0...60 dB") }
-        guard (0...60).contains(maxLimiting) else { throw ValidationError("--max-limiting \(maxLimiting) is outside 0...60 dB") }
-        guard (0...1).contains(minLimitingReturn) else {
-            throw ValidationError("--min-limiting-return \(minLimitingReturn) is outside 0...1")
-        }
-        guard (-120...0).contains(trimThreshold) else {
-            throw ValidationError("--trim-threshold \(trimThreshold) is outside -120...0 dBFS")
-        }
-        guard (0...10).contains(trimPad) else { throw ValidationError("--trim-pad \(trimPad) is outside 0...10 seconds") }
-        if let maxGap, !(0.01...3600).contains(maxGap) {
-            throw ValidationError("--max-gap \(maxGap) is outside 0.01...3600 seconds")
-        }
-        guard (1...768_000).contains(sampleRate) else {
-            throw ValidationError("--sample-rate \(sampleRate) is outside 1...768000 Hz")
+        if let problem = choices.problem() { throw ValidationError(problem.commandLineDescription) }
+        _ = try resolvedPreset()
+    }
+
+    /// The preset `--preset` names (default `streaming`).
+    /// - Throws: for an unknown name or a bad preset file, the one-line error on stderr and
+    ///   exit status 64.
+    func resolvedPreset() throws -> ResolvedPreset {
+        guard let preset else { return .builtIn(.streaming) }
+        do {
+            return try PresetCatalog.standard().resolve(preset)
+        } catch let error as PresetError {
+            Console.standard.error(error.description)
+            throw ExitCode(ExitStatus.usage)
         }
     }
 
-    /// The settings these options describe.
+    /// The settings these options describe: the preset's, with the command line's over them.
     func settings() throws -> MasterSettings {
-        var s = MasterSettings()
-        s.sampleRate = sampleRate
-        s.quality = quality
-        s.container = format
-        s.bitDepth = bitDepth?.rawValue
+        var s = MasterSettings(preset: try resolvedPreset(), commandLine: choices)
         s.overwrite = overwrite
-        let p = preset
-        s.presetName = p.rawValue
-        var target = p.target
-        if targetLufs != nil || truePeak != nil {
-            let base = target ?? Preset.streaming.target!
-            target = LoudnessTarget(integrated: LUFS(targetLufs ?? base.integrated.value),
-                                    truePeakCeiling: Decibels(truePeak ?? base.truePeakCeiling.value))
-            s.presetName = p == .none ? "custom" : "\(p.rawValue), adjusted"
-        }
-        target?.maxGain = Decibels(maxGain)
-        s.target = target
-        s.limiting = LimitingPolicy(maximumReduction: Decibels(maxLimiting), minimumReturn: minLimitingReturn)
-        s.leveler = leveler || p.usesLeveler ? LevelerSettings() : nil
-        if noTrim {
-            s.trim = nil
-        } else {
-            var t = TrimSettings()
-            t.threshold = Decibels(trimThreshold)
-            t.pad = trimPad
-            t.maxGap = maxGap
-            s.trim = t
-        }
-        s.dither = !noDither
         return s
     }
 }
@@ -127,10 +116,6 @@ struct MasteringOptions: ParsableArguments {
 /// `--bit-depth`: the sample formats the lossless encoders write.
 enum BitDepth: Int, CaseIterable, ExpressibleByArgument {
     case sixteen = 16, twentyFour = 24, thirtyTwo = 32
-}
-
-extension Preset: ExpressibleByArgument {
-    public static var allValueStrings: [String] { allCases.map(\.rawValue) }
 }
 
 extension ResamplerQuality: ExpressibleByArgument {}

@@ -14,7 +14,10 @@ struct Requests: ParsableCommand {
     @Flag(help: "Print one JSON object per request.")
     var json = false
 
+    @OptionGroup(title: "Output") var conventions: OutputOptions
+
     func run() throws {
+        conventions.apply()
         let journal = Journal.standard()
         let entries: [JournalEntry]
         do {

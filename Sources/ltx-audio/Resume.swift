@@ -39,6 +39,8 @@ struct Resume: AsyncParsableCommand {
     @Flag(help: "Print a JSON object on standard output.")
     var json = false
 
+    @OptionGroup(title: "Output") var conventions: OutputOptions
+
     @OptionGroup(title: "Mastering")
     var mastering: MasteringOptions
 
@@ -47,6 +49,7 @@ struct Resume: AsyncParsableCommand {
     }
 
     func run() async throws {
+        conventions.apply()
         let journal = Journal.standard()
         let entry: JournalEntry?
         do {

@@ -158,3 +158,24 @@ struct LoudnessMeterTests {
         #expect(r.truePeakHistory[11].value < -20 && r.truePeakHistory[13].value < -20)
     }
 }
+
+/// The meter split over two threads gives one meter's figures.
+@Suite struct ConcurrentLoudnessMeterTests {
+    @Test(arguments: [LoudnessMeter.Measures.all.subtracting(.history), [.integrated, .truePeak], [.truePeak], .all])
+    func theFiguresAreOneMetersFigures(_ measures: LoudnessMeter.Measures) throws {
+        let rate = 48_000
+        let format = AudioFormat(sampleRate: rate, channelCount: 2)
+        let left = Signal.noiseAndTones(sampleRate: rate, seconds: 5, seed: 21)
+        let right = Signal.noiseAndTones(sampleRate: rate, seconds: 5, seed: 22).map { $0 * 0.3 }
+        var one = LoudnessMeter(format: format, measures: measures)
+        var two = ConcurrentLoudnessMeter(format: format, measures: measures)
+        var position = 0
+        let signal = AudioBlock(channels: [left, right])
+        var block = AudioBlock(channelCount: 2, capacity: 3000)
+        while signal.read(from: &position, into: &block) > 0 {
+            one.write(block)
+            try two.write(block)
+        }
+        #expect(try two.report() == one.report())
+    }
+}

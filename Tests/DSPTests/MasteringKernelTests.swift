@@ -95,8 +95,10 @@ import TestSupport
         return x
     }
 
-    func limit(_ x: [[Float]], rate: Int, ceiling: Double, blockSize: Int, log: Bool = false) throws -> ([[Float]], [Float], TruePeakLimiter) {
+    func limit(_ x: [[Float]], rate: Int, ceiling: Double, blockSize: Int, log: Bool = false, idlePath: Bool = true) throws
+        -> ([[Float]], [Float], TruePeakLimiter) {
         var limiter = TruePeakLimiter(ceiling: Decibels(ceiling))
+        limiter.usesIdlePath = idlePath
         if log { limiter.gainLog = [] }
         let format = AudioFormat(sampleRate: rate, channelCount: x.count)
         let spec = try limiter.prepare(for: format, maxFrames: blockSize)
@@ -159,6 +161,28 @@ import TestSupport
         let (b, _, _) = try limit([loud], rate: rate, ceiling: -1, blockSize: 4096)
         let (c, _, _) = try limit([loud], rate: rate, ceiling: -1, blockSize: 37)
         #expect(b == c, "the same output whatever the block size")
+    }
+
+    /// The idle path (frames far from any limiting skip the sliding minimum and the average)
+    /// gives the plain version's gains: on sparse bursts (mostly idle), on speech-like material
+    /// limited often, and at the start and end of the signal.
+    @Test(arguments: [(0.3, 4096), (0.3, 37), (4.0, 1000)])
+    func limiterIdlePathEqualsThePlainOne(_ burstGain: Float, _ blockSize: Int) throws {
+        let rate = 48000
+        let speech = Signal.noiseAndTones(sampleRate: rate, seconds: 2, seed: 11)
+        let bursts = loudBursts(rate: rate, seconds: 2).map { $0 * burstGain }
+        let left = speech.enumerated().map { $1 * 0.6 + bursts[$0] }
+        let right = bursts
+        let (fast, fastGains, a) = try limit([left, right], rate: rate, ceiling: -1, blockSize: blockSize, log: true)
+        let (plain, plainGains, b) = try limit([left, right], rate: rate, ceiling: -1, blockSize: blockSize, log: true, idlePath: false)
+        #expect(b.limitedFrames > rate / 10 && b.limitedFrames < left.count, "the signal is limited in places, not everywhere")
+        var largest: Float = 0
+        for i in plainGains.indices { largest = max(largest, abs(fastGains[i] - plainGains[i])) }
+        #expect(fastGains.count == plainGains.count && largest <= 1e-6, "largest gain difference \(largest)")
+        for c in 0..<2 {
+            #expect(zip(fast[c], plain[c]).allSatisfy { abs($0 - $1) <= 1e-6 })
+        }
+        #expect(a.minimumGain == b.minimumGain && a.limitedFrames == b.limitedFrames)
     }
 
     @Test func ditherIsTriangularWithinOneLSB() throws {

@@ -1,5 +1,5 @@
-import Mastering
 import AudioCore
+import Mastering
 import Testing
 
 /// The gain search against loudness models of the two kinds of material: sparse peaks (the
@@ -39,6 +39,29 @@ import Testing
         let r = run(speech, target: -14, policy: LimitingPolicy())
         #expect(r.outcome == .reached && abs(speech.loudness(r.gain) - -14) <= 0.045)
         #expect(r.passes <= 4, "secant steps converge fast: \(r.passes) passes")
+    }
+
+    /// Loss growing as the 1.5th power of the gain past the limiter's onset (what speech
+    /// does): the first measured point and the onset predict the gain, and the second
+    /// measuring pass lands on the target. A straight line from the onset takes more.
+    @Test func aLossGrowingFasterThanTheGainIsPredictedFromTheFirstPoint() {
+        struct PowerModel {
+            var base = -25.6, onset = 8.0, b = 0.177  // the LTX-like 48 kHz clip: 6.8 dB of limiting at -14 LUFS
+            func loss(_ g: Double) -> Double { g <= onset ? 0 : b * (g - onset) * (g - onset).squareRoot() }
+        }
+        let m = PowerModel()
+        let t = LoudnessTarget(integrated: LUFS(-14), truePeakCeiling: Decibels(-1), maxGain: Decibels(30))
+        let free = GainSearch.Point(gain: m.onset, loudness: m.base + m.onset, unlimited: m.base + m.onset, reduction: 0)
+        var search = GainSearch(target: t, aim: 0.045, policy: LimitingPolicy(), free: free)
+        var step = GainSearch.Step.measure(-14 - m.base)
+        var passes = 0
+        while case .measure(let g) = step {
+            passes += 1
+            step = search.record(gain: g, loudness: m.base + g - m.loss(g), unlimited: m.base + g, reduction: g - m.onset)
+        }
+        guard case .settle(let g, .reached) = step else { Issue.record("not reached: \(step)"); return }
+        #expect(abs(m.base + g - m.loss(g) - -14) <= 0.045)
+        #expect(passes == 2, "\(passes) measuring passes")
     }
 
     @Test func aToneStopsWhereTheLimiterStartsAndSaysWhy() {

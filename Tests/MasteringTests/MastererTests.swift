@@ -39,6 +39,34 @@ import TestSupport
         #expect(abs(report.after.integrated.value - oracle.integrated) < 0.05, "the report is the delivery's loudness")
         #expect(report.passes >= 2 && report.passes <= 10)
         #expect(report.warnings.isEmpty)
+        // The trace: one step per pass, the measuring ones first, the delivery last and as reported.
+        #expect(report.steps.count == report.passes)
+        #expect(report.steps.dropLast().allSatisfy { $0.kind == .measuring })
+        let delivered = try #require(report.steps.last)
+        #expect(delivered.kind == .delivery && delivered.gain == report.gain && delivered.loudness == report.after.integrated)
+        #expect(delivered.limiterReduction == report.limiterReduction)
+        #expect(report.timings.search > .zero && report.timings.delivery > .zero && report.timings.analysis > .zero)
+    }
+
+    /// The meters and the destination on a second thread: the same samples and figures.
+    @Test func overlappingStagesChangesNothingButTheThreads() throws {
+        // Silence at both ends: the trimmed signal is measured again (pass 2) as well.
+        let edge = [Float](repeating: 0, count: rate / 2)
+        let x = edge + tonesWithBursts(seconds: 4) + edge
+        func master(overlapping: Bool) throws -> (MasteringReport, [[Float]]) {
+            var settings = MasteringSettings()
+            settings.overlapsStages = overlapping
+            settings.blockSize = 1000
+            var src = source([x, x.map { $0 * 0.5 }])
+            let destination = MemoryDestination()
+            let report = try Masterer(settings: settings).master(&src, into: destination)
+            return (report, destination.samples.channels)
+        }
+        let (serial, a) = try master(overlapping: false)
+        let (overlapped, b) = try master(overlapping: true)
+        #expect(serial.outputFrames < x.count, "trimmed")
+        #expect(a == b)
+        #expect(serial.steps == overlapped.steps && serial.before == overlapped.before && serial.after == overlapped.after)
     }
 
     @Test func aTargetBeyondTheGainCapIsLeftQuieterAndSaysSo() throws {
