@@ -70,6 +70,8 @@ public struct AlbumMasterer: Sendable {
         var mid: LoudnessReport
         var destination: any MasteringDestination
         var dither: [any AudioStage]
+        /// This track's analysis and preparation; the search (shared) and its delivery are added.
+        var timings: MasteringTimings
     }
 
     /// Masters `tracks` as one album.
@@ -81,17 +83,24 @@ public struct AlbumMasterer: Sendable {
 
         // Passes 1 and 2, per track.
         var prepared: [Prepared] = []
+        let clock = ContinuousClock()
         for (i, track) in tracks.enumerated() {
             do {
+                var timings = MasteringTimings()
+                var start = clock.now
                 var source = track.source
                 let input = try masterer.analyzeInput(&source)
+                timings.analysis = clock.now - start
+                start = clock.now
                 try source.rewind()
                 let front = try masterer.frontStages(input)
                 let format = try Pipeline(front).outputSpec(for: input.format, blockSize: settings.blockSize).format
                 let store = try masterer.store(format)
                 let mid = try masterer.deliverable(&source, input: input, front: front, format: format, into: store)
+                timings.preparation = clock.now - start
                 let dither: [any AudioStage] = (track.ditherBitDepth ?? settings.ditherBitDepth).map { [TPDFDither(bitDepth: $0)] } ?? []
-                prepared.append(Prepared(index: i, input: input, store: store, mid: mid, destination: track.destination, dither: dither))
+                prepared.append(Prepared(index: i, input: input, store: store, mid: mid, destination: track.destination, dither: dither,
+                                         timings: timings))
             } catch {
                 results[i] = .failure(error)
             }
@@ -103,6 +112,8 @@ public struct AlbumMasterer: Sendable {
         var reachable: Bool?
         var outcome = GainSearch.Outcome.reached
         var passes = 0
+        var steps: [MasteringStep] = []
+        var search = Duration.zero
 
         if let target = settings.target {
             var g = Decibels(0)
@@ -120,7 +131,9 @@ public struct AlbumMasterer: Sendable {
             let limiterActs = prepared.contains { $0.mid.truePeak.value + g.value > ceiling(target, $0.destination.policy, 0) }
             if canReach && !prepared.isEmpty && (limiterActs || settings.leveler != nil) {
                 do {
-                    (g, outcome, passes) = try searchGain(prepared, start: g, albumMid: albumMid, target: target)
+                    let start = clock.now
+                    (g, outcome, passes) = try searchGain(prepared, start: g, albumMid: albumMid, target: target, steps: &steps)
+                    search = clock.now - start
                     if outcome != .reached { canReach = false }
                 } catch {
                     // A store that cannot be read again fails every track that uses it.
@@ -137,7 +150,7 @@ public struct AlbumMasterer: Sendable {
         var anyOverCeiling = false
         for p in prepared {
             do {
-                let report = try deliver(p, gain: gain, passes: passes, reachable: reachable)
+                let report = try deliver(p, gain: gain, passes: passes, reachable: reachable, steps: steps, search: search)
                 if report.warnings.contains(where: { if case .truePeakOverCeiling = $0 { return true } else { return false } }) {
                     anyOverCeiling = true
                 }
@@ -191,8 +204,10 @@ public struct AlbumMasterer: Sendable {
     /// limiters lands on the target, or the limiting policy, the gain cap or the pass budget
     /// stops the search (``GainSearch``, on the album's figures; the limiting judged is the
     /// largest of any track).
-    private func searchGain(_ tracks: [Prepared], start: Decibels, albumMid: LUFS, target: LoudnessTarget) throws
-        -> (Decibels, GainSearch.Outcome, Int) {
+    /// - Parameter steps: gets one step per measuring pass, with the album's loudness after the
+    ///   limiters and the largest reduction of any of them.
+    private func searchGain(_ tracks: [Prepared], start: Decibels, albumMid: LUFS, target: LoudnessTarget,
+                            steps: inout [MasteringStep]) throws -> (Decibels, GainSearch.Outcome, Int) {
         let settings = masterer.settings
         var passes = 0
         // A free point, as for one signal: at the largest gain no limiter acts on, the album's
@@ -220,6 +235,9 @@ public struct AlbumMasterer: Sendable {
             passes += 1
             let loudness = GatingBlocks.integrated(combining: afterBlocks).value
             let unlimited = GatingBlocks.integrated(combining: beforeBlocks).value
+            let lowest = tracks.map { ceiling(target, $0.destination.policy, 0) }.min() ?? target.truePeakCeiling.value
+            steps.append(MasteringStep(kind: .measuring, gain: Decibels(g), loudness: LUFS(loudness),
+                                       limiterReduction: Decibels(reduction), ceiling: Decibels(lowest)))
             step = search.record(gain: g, loudness: loudness, unlimited: unlimited, reduction: reduction)
         }
         if case .measure(let g) = step { step = search.fallback(current: g) }
@@ -237,18 +255,24 @@ public struct AlbumMasterer: Sendable {
         if let leveler = masterer.settings.leveler { pass.append(leveler.stage(for: target)) }
         let before = pass.append(MeterStage(format: t.store.format, measures: [.integrated]))
         let limiter = pass.append(TruePeakLimiter(ceiling: Decibels(ceiling(target, t.destination.policy, 0))))
-        let after = pass.append(MeterStage(format: t.store.format, measures: [.integrated]))
         var source = StoreStream(store: t.store)
-        var sink = DiscardingSink()
-        _ = try pass.run(from: &source, to: &sink, blockSize: masterer.settings.blockSize)
-        return (pass[before].report.gating, pass[after].report.gating, pass[limiter].maximumReduction)
+        let after = try masterer.measure(&pass, from: &source, format: t.store.format, measures: [.integrated])
+        return (pass[before].report.gating, after.gating, pass[limiter].maximumReduction)
     }
 
     /// The written pass of one track at the album's gain (again with more headroom when the
     /// delivered true peak is over the ceiling), and its report.
-    private func deliver(_ p: Prepared, gain: Decibels?, passes: Int, reachable: Bool?) throws
-        -> MasteringReport {
+    /// - Parameters:
+    ///   - steps: the album's measuring passes (this track's delivery passes are added).
+    ///   - search: the time the album's gain search took.
+    private func deliver(_ p: Prepared, gain: Decibels?, passes: Int, reachable: Bool?, steps: [MasteringStep],
+                         search: Duration) throws -> MasteringReport {
         let settings = masterer.settings
+        let clock = ContinuousClock()
+        let start = clock.now
+        var timings = p.timings
+        timings.search = search
+        var steps = steps
         let destination = p.destination
         let policy = destination.policy
         var warnings = p.input.warnings
@@ -258,19 +282,20 @@ public struct AlbumMasterer: Sendable {
             try destination.begin(format: p.store.format)
             var pass = Pipeline(p.dither)
             var source = StoreStream(store: p.store)
-            var sink = DestinationSink(destination: destination)
             let stats: Pipeline.Statistics
             do {
-                stats = try pass.run(from: &source, to: &sink, blockSize: settings.blockSize)
+                stats = try masterer.run(&pass, from: &source, into: DestinationSink(destination: destination)).stats
             } catch {
                 destination.discard()
                 throw error
             }
             let after = try destination.finish()
+            timings.delivery = clock.now - start
             return MasteringReport(
                 inputFormat: p.input.format, inputFrames: p.input.frames, before: p.input.before, trim: p.input.trim,
                 outputFormat: p.store.format, outputFrames: stats.outputFrames, after: after, gain: nil,
-                limiterReduction: nil, passes: 1, targetReached: nil, withinTolerance: nil, warnings: warnings)
+                limiterReduction: nil, passes: 1, targetReached: nil, withinTolerance: nil, warnings: warnings,
+                timings: timings)
         }
         var margin = policy.initialMargin
         var attempt = 0
@@ -280,6 +305,8 @@ public struct AlbumMasterer: Sendable {
             let written = try masterer.write(p.store, gain: gain, target: target, ceiling: ceiling, dither: p.dither, to: destination)
             passes += 1
             let after = try destination.finish()
+            steps.append(MasteringStep(kind: .delivery, gain: gain, loudness: after.integrated,
+                                       limiterReduction: written.limiter.maximumReduction, ceiling: Decibels(ceiling)))
             attempt += 1
             let allowed = target.truePeakCeiling.value + policy.peakTolerance
             if after.truePeak.value > allowed && attempt < Masterer.deliveryAttempts {
@@ -289,12 +316,14 @@ public struct AlbumMasterer: Sendable {
             }
             let peakOK = after.truePeak.value <= allowed
             if !peakOK { warnings.append(.truePeakOverCeiling(measured: after.truePeak, ceiling: target.truePeakCeiling)) }
+            timings.delivery = clock.now - start
             return MasteringReport(
                 inputFormat: p.input.format, inputFrames: p.input.frames, before: p.input.before, trim: p.input.trim,
                 outputFormat: p.store.format, outputFrames: written.frames, after: after, gain: gain,
                 limiterReduction: written.limiter.maximumReduction, limiterAverageReduction: written.limiter.averageReduction,
                 levelerReduction: written.leveler?.maximumReduction, levelerAverageReduction: written.leveler?.averageReduction,
-                passes: passes, targetReached: reachable, withinTolerance: peakOK, warnings: warnings)
+                passes: passes, targetReached: reachable, withinTolerance: peakOK, warnings: warnings,
+                steps: steps, timings: timings)
         }
     }
 }
