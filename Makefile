@@ -4,13 +4,17 @@
 SWIFT        ?= swift
 CONFIG       ?= release
 # C libraries the tool links, the test oracle (libebur128), pkg-config to find them,
-# python3 for the tests' bad-input generator, and ffmpeg, whose alimiter is the sound-quality
-# yardstick of the limiter tests.
+# python3 for the tests' bad-input generator (python3-venv for the Ray example's environment),
+# and ffmpeg, whose alimiter is the sound-quality yardstick of the limiter tests.
 # man-db (with groff) renders the installed man pages (`man -l`, checked by the install test).
-APT_PACKAGES ?= pkg-config libsndfile1-dev libsamplerate0-dev libebur128-dev python3 ffmpeg man-db
+APT_PACKAGES ?= pkg-config libsndfile1-dev libsamplerate0-dev libebur128-dev python3 python3-venv ffmpeg man-db
 SUDO         := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 BIN          := .build/$(CONFIG)/ltx-audio
 DEMO_OUT     ?= demo-out
+# The Ray example's test (Examples/Ray) runs with Ray from this virtual environment, made once
+# from PyPI by `make ray-venv` (part of `make suite`); remove it to install again.
+RAY_VENV     ?= .build/ray-venv
+RAY_SPEC     ?= ray>=2.9,<3
 
 # `make install` (and `make uninstall`): PREFIX and DESTDIR as every Unix tool takes them.
 PREFIX       ?= /usr/local
@@ -20,7 +24,7 @@ BASHCOMPDIR  ?= $(PREFIX)/share/bash-completion/completions
 ZSHCOMPDIR   ?= $(PREFIX)/share/zsh/site-functions
 FISHCOMPDIR  ?= $(PREFIX)/share/fish/vendor_completions.d
 
-.PHONY: deps build demo test suite sanitize tsan fuzz fixtures clean install uninstall
+.PHONY: deps build demo test suite sanitize tsan fuzz fixtures clean install uninstall ray-venv
 
 deps:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -50,9 +54,16 @@ demo: build
 test: suite sanitize fuzz
 
 # The test suite alone, in release mode: the quick check while working.
-suite: deps
+suite: deps ray-venv
 	$(SWIFT) build -c $(CONFIG) --build-tests
 	$(SWIFT) test -c $(CONFIG) --skip-build
+
+# Ray for the Ray example's test, in $(RAY_VENV), installed only when missing.
+ray-venv: $(RAY_VENV)/.installed
+$(RAY_VENV)/.installed: | deps
+	python3 -m venv $(RAY_VENV)
+	$(RAY_VENV)/bin/pip install --quiet '$(RAY_SPEC)'
+	touch $@
 
 # The test suite under AddressSanitizer and LeakSanitizer, in .build-asan/ (shared with the
 # fuzzers, see Tests/Sanitizers/asan.sh); the CLI tests run the ASan-built binary too.

@@ -93,8 +93,13 @@ public struct AudioFileMasterer: Sendable {
     /// The engine for one output: libsamplerate for rate changes, a spill file between passes,
     /// dither for 16-bit PCM.
     func engine(for encoding: OutputEncoding) -> Masterer {
+        engine(ditherBitDepth: dither && encoding.bitDepth == 16 ? 16 : nil)
+    }
+
+    /// The engine with TPDF dither at `ditherBitDepth` (nil: none).
+    func engine(ditherBitDepth: Int?) -> Masterer {
         var settings = self.settings
-        settings.ditherBitDepth = dither && encoding.bitDepth == 16 ? 16 : nil
+        settings.ditherBitDepth = ditherBitDepth
         let (quality, parallel, folder) = (self.quality, self.parallelChannels, self.spillFolder)
         return Masterer(
             settings: settings,

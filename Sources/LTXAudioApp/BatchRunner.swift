@@ -17,10 +17,14 @@ package struct BatchRunner: Sendable {
     }
 
     /// Runs `work` for every item; each worker takes the next unstarted item.
-    /// - Parameter label: the name shown in the progress line for an item.
+    /// - Parameters:
+    ///   - label: the name shown in the progress line for an item.
+    ///   - finished: called with each result as soon as it is ready, on the worker's thread
+    ///     (`--jsonl` prints it there).
     package func run<Item: Sendable, Result: Sendable>(
         _ items: [Item], label: @escaping @Sendable (Item) -> String,
-        work: @escaping @Sendable (Item) -> Result
+        work: @escaping @Sendable (Item) -> Result,
+        finished: (@Sendable (Result) -> Void)? = nil
     ) -> [Result] {
         let state = SharedState<Result>(count: items.count)
         let progress = showProgress ? ProgressLine(total: items.count, console: console) : nil
@@ -30,6 +34,7 @@ package struct BatchRunner: Sendable {
                 let result = work(items[i])
                 state.store(result, at: i)
                 progress?.finished()
+                finished?(result)
             }
         }
         progress?.clear()

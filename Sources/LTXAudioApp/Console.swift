@@ -102,6 +102,15 @@ package final class Console: @unchecked Sendable {
         document(String(decoding: data, as: UTF8.self))
     }
 
+    /// A value as one line of compact, key-sorted JSON on standard output (JSON Lines), written
+    /// whole with one `write`, so it reaches a pipe as soon as it is ready.
+    package func jsonLine<T: Encodable>(_ value: T) {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let data = (try? encoder.encode(value)) ?? Data("{}".utf8)
+        document(String(decoding: data, as: UTF8.self))
+    }
+
     // MARK: Standard error
 
     /// "error: TEXT" on standard error, whatever the verbosity.

@@ -32,11 +32,7 @@ package struct FileMasteringRun {
     /// Masters (or, for a dry run, plans) the file.
     /// - Throws: `AudioIOError` naming the file.
     func run() throws -> MasterFileReport {
-        var report = MasterFileReport(path: input, output: output, status: .mastered)
-        report.preset = settings.presetName
-        report.targetLUFS = settings.target?.integrated.value
-        report.ceilingDBTP = settings.target?.truePeakCeiling.value
-        report.outputFormat = encoding.description
+        var report = header()
         if settings.dryRun {
             let plan = try masterer.plan(input, to: output, encoding: encoding)
             describeInput(plan.inputInfo, into: &report)
@@ -54,6 +50,22 @@ package struct FileMasteringRun {
             return report
         }
         let done = try masterer.master(input, to: output, encoding: encoding)
+        fill(&report, from: done)
+        return report
+    }
+
+    /// A report of this file before any figure: paths, preset, target, format.
+    func header() -> MasterFileReport {
+        var report = MasterFileReport(path: input, output: output, status: .mastered)
+        report.preset = settings.presetName
+        report.targetLUFS = settings.target?.integrated.value
+        report.ceilingDBTP = settings.target?.truePeakCeiling.value
+        report.outputFormat = encoding.description
+        return report
+    }
+
+    /// The report's figures from what the library did.
+    func fill(_ report: inout MasterFileReport, from done: FileMasteringReport) {
         describeInput(done.inputInfo, into: &report)
         let m = done.mastering
         report.before = LoudnessFigures(m.before)
@@ -71,7 +83,6 @@ package struct FileMasteringRun {
         report.targetReached = m.targetReached
         report.warnings = m.warnings.map(Self.describe)
         report.detail = Self.detail(m)
-        return report
     }
 
     /// The `--verbose` lines for one mastering: each rendering pass (the gain tried, the

@@ -8,6 +8,8 @@ package struct MasterCommand {
     package var settings: MasterSettings
     package var jobs: Int
     package var json: Bool
+    /// File lists, shards, JSON Lines, albums, watching (`BatchOptions`).
+    package var batch = BatchSettings()
     /// Where the report, the errors and the progress go.
     package var console: Console
 
@@ -55,12 +57,43 @@ package struct MasterCommand {
         }
     }
 
-    /// Runs the batch and prints results: a line per file and a summary (or one JSON document)
-    /// on stdout, each failure on stderr.
+    /// Runs the batch and prints results: a line per file and a summary (or one JSON document,
+    /// or JSON Lines) on stdout, each failure on stderr; with `batch.watch`, keeps watching.
     /// - Returns: the exit status (`ExitStatus`).
+    /// - Throws: `UsageError` for contradicting or malformed options.
     package func run() throws -> Int32 {
+        if batch.jsonl && json {
+            throw UsageError("--jsonl and --json cannot be used together: --json prints one document at the end, --jsonl one line per file as it finishes; choose one")
+        }
+        if let folder = batch.watch { return try FolderWatch(command: self, folder: folder).run() }
         let started = Date()
-        let isFile = try MasterCommand.outputIsFile(inputs: inputs, output: output)
+        var listed: [String] = []
+        var listProblems: [InputDiscovery.Problem] = []
+        if let list = batch.filesFrom {
+            do {
+                listed = try FileList.read(list, nullSeparated: batch.nullSeparated)
+            } catch {
+                listProblems.append(.init(path: list, message: "cannot read the --files-from list: \(error)"))
+            }
+        }
+        let inputs = self.inputs + listed
+        if inputs.isEmpty && batch.filesFrom == nil {
+            throw UsageError("no inputs: give audio files or folders, or --files-from FILE (- for standard input)")
+        }
+        if let base = batch.base {
+            var isDir: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: base, isDirectory: &isDir), isDir.boolValue else {
+                throw UsageError("--base \(base) is not a folder; give the folder the inputs' paths are relative to")
+            }
+        }
+        let listMode = batch.filesFrom != nil || batch.base != nil || batch.shard != nil || batch.album
+        let isFile: Bool
+        if listMode {
+            try MasterCommand.requireOutputFolder(output)
+            isFile = false
+        } else {
+            isFile = try MasterCommand.outputIsFile(inputs: inputs, output: output)
+        }
         try MasterCommand.checkOutputFormat(output: output, outputIsFile: isFile, settings: settings)
         let discovery = InputDiscovery(excluding: isFile ? nil : output)
         if let excluded = discovery.excludedFolder {
@@ -74,9 +107,17 @@ package struct MasterCommand {
                 }
             }
         }
-        let (files, problems) = discovery.discover(inputs)
-        if files.isEmpty && problems.isEmpty {
-            console.error("no audio files found in \(inputs.joined(separator: ", "))")
+        var (files, problems) = discovery.discover(inputs)
+        problems = listProblems + problems
+        if let base = batch.base {
+            let rebased = InputDiscovery.rebase(files, on: base)
+            files = rebased.files
+            problems += rebased.problems
+        }
+        let allInputs = files.count
+        if let shard = batch.shard { files = files.filter { shard.contains($0.relativePath) } }
+        if allInputs == 0 && problems.isEmpty {
+            console.error("no audio files found in \(inputs.isEmpty ? "the --files-from list" : inputs.joined(separator: ", "))")
         }
         var tuned = self.settings
         tuned.usesSpareCores = files.count < 2 || self.jobs < 2
@@ -90,25 +131,34 @@ package struct MasterCommand {
             r.error = "\(p.path): \(p.message)"
             return r
         }
-        let reports = problemReports + BatchRunner(jobs: jobs.isEmpty ? 1 : self.jobs, console: console).run(
-            jobs, label: { $0.input.relativePath }, work: { FileMasteringRun.run($0, settings: settings) })
+        let jsonl = batch.jsonl, console = self.console
+        if jsonl { for r in problemReports { console.jsonLine(r) } }
+        let reports = problemReports + runUnits(jobs, settings: settings) { r in
+            if jsonl { console.jsonLine(r) }
+        }
 
         for r in reports where r.status == .failed { console.error(r.error ?? "\(r.path): failed") }
         for r in reports {
             for w in r.warnings { console.warning("\(r.path): \(w)") }
             for d in r.detail { console.detail("\(r.path): \(d)") }
         }
+        let albums = MasterCommand.albums(reports)
+        for a in albums { for w in a.warnings { console.warning("album \(a.folder): \(w)") } }
         let outOfTolerance = reports.filter { $0.withinTolerance == false }.count
         let mastered = reports.filter { $0.status == .mastered }.count
         let skipped = reports.filter { $0.status == .skipped }.count
         let failed = reports.filter { $0.status == .failed }.count
         let elapsed = Date().timeIntervalSince(started)
-        if json {
-            let doc = MasterDocument(files: reports, summary: .init(
-                mastered: mastered, skipped: skipped, failed: failed,
-                planned: reports.filter { $0.status == .planned }.count, outOfTolerance: outOfTolerance,
-                elapsedSeconds: (elapsed * 1000).rounded() / 1000))
-            console.json(doc)
+        let summary = MasterDocument.Summary(
+            mastered: mastered, skipped: skipped, failed: failed,
+            planned: reports.filter { $0.status == .planned }.count, outOfTolerance: outOfTolerance,
+            elapsedSeconds: (elapsed * 1000).rounded() / 1000,
+            shard: batch.shard?.description, shardInputs: batch.shard.map { _ in files.count })
+        let shardLine = batch.shard.map { "shard \($0): \(files.count) of \(allInputs) input\(allInputs == 1 ? "" : "s")" }
+        if jsonl {
+            console.jsonLine(MasterJSONLinesSummary(summary: summary))
+        } else if json {
+            console.json(MasterDocument(files: reports, summary: summary))
         } else {
             for r in reports where r.status != .failed { console.line(MasterCommand.describe(r)) }
             let table = MasterCommand.table(reports)
@@ -117,6 +167,8 @@ package struct MasterCommand {
                 for row in table.split(separator: "\n") { console.line(String(row)) }
                 console.line("(I: integrated LUFS, TP: true peak dBTP, LRA: loudness range LU; gain, and the limiter's and leveler's largest/average reduction, in dB; ok* = written at the loudness reached, the target unreachable or not worth the limiting)")
             }
+            for a in albums { console.line(MasterCommand.describe(a)) }
+            if let shardLine { console.line(shardLine) }
             let destination = isFile ? output : (output.hasSuffix("/") ? output : output + "/")
             if settings.dryRun {
                 console.line("dry run: \(reports.filter { $0.status == .planned }.count) planned, \(skipped) skipped, \(failed) failed; nothing written")
@@ -124,7 +176,7 @@ package struct MasterCommand {
                 console.line("\(mastered) mastered, \(skipped) skipped, \(failed) failed\(outOfTolerance > 0 ? ", \(outOfTolerance) out of tolerance" : "") in \(String(format: "%.2f", elapsed)) s; \(mastered > 0 ? "outputs in \(destination)" : "nothing written")")
             }
         }
-        if failed > 0 || (files.isEmpty && problems.isEmpty) { return ExitStatus.inputFailed }
+        if failed > 0 || (allInputs == 0 && problems.isEmpty) { return ExitStatus.inputFailed }
         return outOfTolerance > 0 ? ExitStatus.outOfTolerance : ExitStatus.success
     }
 

@@ -7,8 +7,12 @@ package struct MasterDocument: Codable, Sendable {
         package var planned = 0
         package var outOfTolerance = 0
         package var elapsedSeconds: Double
+        /// With `--shard`: the shard that ran ("2/8") and how many inputs fell in it.
+        package var shard: String?
+        package var shardInputs: Int?
         enum CodingKeys: String, CodingKey {
-            case mastered, skipped, failed, planned
+            case mastered, skipped, failed, planned, shard
+            case shardInputs = "shard_inputs"
             case outOfTolerance = "out_of_tolerance"
             case elapsedSeconds = "elapsed_s"
         }
@@ -16,4 +20,9 @@ package struct MasterDocument: Codable, Sendable {
     package var version = LTXAudioVersion.software
     package var files: [MasterFileReport]
     package var summary: Summary
+}
+
+/// The last line of `--jsonl`: `{"summary": {...}}`.
+package struct MasterJSONLinesSummary: Codable, Sendable {
+    package var summary: MasterDocument.Summary
 }

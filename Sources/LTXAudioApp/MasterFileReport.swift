@@ -42,6 +42,8 @@ package struct MasterFileReport: Sendable, Codable, Hashable {
     package var elapsedSeconds: Double?
     /// Lines for `--verbose` (gains tried, passes, timings); not part of the JSON document.
     package var detail: [String] = []
+    /// With `--album`: the album this file was mastered in.
+    package var album: AlbumFigures?
 
     package init(path: String, output: String?, status: Status) {
         self.path = path
@@ -69,5 +71,29 @@ package struct MasterFileReport: Sendable, Codable, Hashable {
         case withinTolerance = "within_tolerance"
         case targetReached = "target_reached"
         case elapsedSeconds = "elapsed_s"
+        case album
+    }
+}
+
+/// The figures of the album a file was mastered in (`--album`), the same in each of its files.
+package struct AlbumFigures: Sendable, Codable, Hashable {
+    /// The album's folder, as the inputs name it.
+    package var folder: String
+    /// Files mastered together (those that failed before being measured are not counted).
+    package var files: Int
+    /// The album's integrated loudness over all its files' gating blocks, before and after (nil:
+    /// no value, such as silence).
+    package var beforeLUFS: Double?
+    package var afterLUFS: Double?
+    /// The gain common to the album's files, dB.
+    package var gainDB: Double?
+    /// About the album as a whole (gain cap, limiting, loudness out of tolerance).
+    package var warnings: [String] = []
+
+    enum CodingKeys: String, CodingKey {
+        case folder, files, warnings
+        case beforeLUFS = "before_lufs"
+        case afterLUFS = "after_lufs"
+        case gainDB = "gain_db"
     }
 }

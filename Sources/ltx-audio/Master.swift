@@ -19,15 +19,19 @@ struct Master: ParsableCommand {
               ltx-audio master downloads/ -o mastered/ --target-lufs -16 --true-peak -1.5 --dry-run
               ltx-audio master downloads/ -o mastered/ --format flac --bit-depth 24
               ltx-audio master a.mp3 b.ogg -o out/ --sample-rate 44100 --json
+              find lib -name '*.wav' | ltx-audio master --files-from - --base lib -o out/ --shard 3/8 --jsonl
+              ltx-audio master --watch downloads/ -o mastered/
             """)
 
     @Argument(help: ArgumentHelp("Audio files or folders to master.", valueName: "input"))
-    var inputs: [String]
+    var inputs: [String] = []
 
     @Option(name: .shortAndLong, help: ArgumentHelp("Output file (one input) or folder.", valueName: "output"))
     var output: String
 
     @OptionGroup(title: "Mastering") var mastering: MasteringOptions
+
+    @OptionGroup(title: "Batches") var batch: BatchOptions
 
     @Option(help: ArgumentHelp("Files processed in parallel; the default is the number of cores.", valueName: "n"))
     var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
@@ -49,7 +53,8 @@ struct Master: ParsableCommand {
         conventions.apply()
         var settings = try mastering.settings()
         settings.dryRun = dryRun
-        let run = MasterCommand(inputs: inputs, output: output, settings: settings, jobs: jobs, json: json)
+        var run = MasterCommand(inputs: inputs, output: output, settings: settings, jobs: jobs, json: json)
+        run.batch = try batch.settings()
         let status: Int32
         do {
             status = try run.run()

@@ -30,9 +30,10 @@ public enum LTXAudioBinary {
     }
 
     /// Runs `ltx-audio args...` in `directory` with extra environment variables, waiting at most
-    /// `timeout` seconds (then it is killed and the test fails on the status).
+    /// `timeout` seconds (then it is killed and the test fails on the status). `stdin` is what
+    /// the process reads on standard input (default: nothing, /dev/null).
     public static func run(_ args: [String], in directory: String? = nil, environment: [String: String] = [:],
-                           timeout: Double = 120) throws -> Result {
+                           stdin: Data? = nil, timeout: Double = 120) throws -> Result {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: path)
         process.arguments = args
@@ -43,8 +44,15 @@ public enum LTXAudioBinary {
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err
-        process.standardInput = FileHandle.nullDevice
+        let input = stdin.map { _ in Pipe() }
+        process.standardInput = input ?? FileHandle.nullDevice
         try process.run()
+        if let input, let stdin {
+            DispatchQueue.global().async {
+                try? input.fileHandleForWriting.write(contentsOf: stdin)
+                try? input.fileHandleForWriting.close()
+            }
+        }
         // Read both pipes concurrently so a chatty process cannot block on a full pipe.
         let box = OutputBox()
         let group = DispatchGroup()

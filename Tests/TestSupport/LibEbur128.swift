@@ -54,3 +54,28 @@ extension LibEbur128Figures {
         return m > 0 ? 20 * log10(m) : -.infinity
     }
 }
+
+extension LibEbur128Figures {
+    /// Integrated loudness of several signals measured together (an album): one libebur128
+    /// state per signal, then `ebur128_loudness_global_multiple` over all of them, which gates
+    /// the union of their blocks.
+    /// - Parameter signals: each signal's planar channels and format.
+    public static func integratedTogether(_ signals: [(channels: [[Float]], format: AudioFormat)]) -> Double {
+        var states: [UnsafeMutablePointer<ebur128_state>?] = signals.map { signal in
+            let st = ebur128_init(UInt32(signal.channels.count), UInt(signal.format.sampleRate), Int32(EBUR128_MODE_I.rawValue))
+            precondition(st != nil, "ebur128_init failed")
+            for (c, role) in signal.format.layout.roles.enumerated() {
+                precondition(ebur128_set_channel(st, UInt32(c), channelCode(role)) == 0)
+            }
+            let n = signal.channels[0].count, cc = signal.channels.count
+            var interleaved = [Float](repeating: 0, count: n * cc)
+            for i in 0..<n { for c in 0..<cc { interleaved[i * cc + c] = signal.channels[c][i] } }
+            precondition(ebur128_add_frames_float(st, interleaved, n) == 0)
+            return st
+        }
+        defer { for i in states.indices { ebur128_destroy(&states[i]) } }
+        var out = 0.0
+        _ = states.withUnsafeMutableBufferPointer { ebur128_loudness_global_multiple($0.baseAddress, $0.count, &out) }
+        return out
+    }
+}
