@@ -47,8 +47,12 @@ package struct SegmentPlan: Sendable, Hashable {
         alignment = inputRate / a
         outputAlignment = outputRate / a
         let ratio = Double(outputRate) / Double(inputRate)
-        // Twice the filter's reach (measured: one reach already matches the serial converter
-        // to the last bit but for the double-precision drift of its position; see the tests).
+        // Twice the filter's reach. Measured over SegmentParallelResamplerTests' 157 cases (4
+        // ratios, 3 qualities, mono and stereo, 0 to 1.3 s): with one reach the output is
+        // bit-identical to the serial converter's; with 0.9 of it the largest difference is
+        // 1.9e-5 (the outermost taps are missing), with half of it 7e-3. Libsamplerate's
+        // position is a double summed per output frame, so on long streams its rounding could
+        // differ from the fresh converter's by an ulp; the margin keeps every tap real anyway.
         let reach = Int((Double(Self.halfFilterFrames(quality)) / min(ratio, 1)).rounded(.up))
         roll = Self.roundUp(2 * reach, to: alignment)
         self.segments = segments
