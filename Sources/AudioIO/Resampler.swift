@@ -32,10 +32,15 @@ public enum ResamplerQuality: String, Sendable, CaseIterable, Hashable {
 public struct Resampler: AudioStage {
     /// How one stream's conversion uses threads.
     ///
-    /// Measured on 2 cores (7.7 s of 24 kHz to 48 kHz, medians; the numbers are in
-    /// `AudioFileMasterer`'s selection and the benchmark `Resampler` in MasteringKernels):
-    /// `.segments(2)` takes about half the wall time of `.single` for mono and stereo at a few
-    /// per cent more CPU; `.channels` helps stereo only, at about 1.7× the CPU.
+    /// Measured on 2 cores (7.7 s of 24 kHz to 48 kHz, block by block, release build; medians
+    /// of 15 alternating runs, the machine shared with other builds, load average 4 to 7; the
+    /// stopwatch and the benchmark `Resampler/...` in MasteringKernels): CPU per conversion,
+    /// `best` stereo: `.single` 131 ms, `.channels` 256 ms, `.segments(2)` 139 ms; `best` mono
+    /// 127 / 127 / 135 ms; `medium` stereo 44 / 83 / 45 ms; `medium` mono 41 / 41 / 42 ms. Wall
+    /// time with the second core free, `best` stereo: `.single` 131 ms, `.channels` 133 ms,
+    /// `.segments(2)` 71 ms (0.54×); with no core free each takes its CPU time or more.
+    /// So `.segments` halves the wall time for a few per cent more CPU, mono included, and
+    /// `.channels` costs twice the CPU for no gain over it.
     public enum Threading: Sendable, Hashable {
         /// One multi-channel converter on the calling thread: the least CPU; the choice when
         /// other streams already keep the cores busy (a batch).
@@ -255,8 +260,10 @@ final class InterleavedConverter: SampleRateConverter {
 /// One mono libsamplerate converter per channel, run on planar data in place (no
 /// interleaving), the channels on separate threads: libsamplerate treats channels
 /// independently, so this gives the same samples as one multi-channel converter. It costs
-/// about 1.7× the CPU but, with two idle cores, about 0.6× the wall time (measured, 7.7 s of
-/// 24 kHz stereo to 48 kHz).
+/// about twice the CPU of one stereo converter (256 against 131 ms for 7.7 s of 24 kHz stereo
+/// to 48 kHz, `best`), so even with two idle cores its wall time is no better; segments
+/// (`SegmentParallelConverter`) parallelise at about 1.06× the CPU instead. Kept for more
+/// channels than one converter takes.
 final class PerChannelConverters: SampleRateConverter {
     private let converters: [OpaquePointer]
     private let maxOutputFrames: Int

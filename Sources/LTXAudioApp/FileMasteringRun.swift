@@ -22,7 +22,7 @@ package struct FileMasteringRun {
         m.settings.leveler = settings.leveler
         m.dither = settings.dither
         m.quality = settings.quality
-        m.parallelChannels = settings.parallelChannels
+        m.parallelResampling = settings.parallelResampling
         m.overwrite = settings.overwrite
         m.tags = [.software: LTXAudioVersion.software].merging(settings.tags) { _, new in new }
         return m

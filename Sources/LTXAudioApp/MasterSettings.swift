@@ -34,9 +34,10 @@ package struct MasterSettings: Sendable {
     package var dryRun = false
     /// Frames per processing block.
     package var blockSize = 4096
-    /// Resample a file's channels on separate threads: faster when files are not already
-    /// processed in parallel (one file, or `--jobs 1`), dearer in CPU otherwise.
-    package var parallelChannels = true
+    /// Let the resampler use every core (segments of the file converted concurrently): faster
+    /// when files are not already processed in parallel (one file, or `--jobs 1`), dearer in
+    /// CPU otherwise (see `AudioFileMasterer.resamplerThreading`).
+    package var parallelResampling = true
 
     package init() {}
 }
