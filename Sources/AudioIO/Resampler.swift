@@ -37,10 +37,14 @@ public struct Resampler: AudioStage {
     /// stopwatch and the benchmark `Resampler/...` in MasteringKernels): CPU per conversion,
     /// `best` stereo: `.single` 131 ms, `.channels` 256 ms, `.segments(2)` 139 ms; `best` mono
     /// 127 / 127 / 135 ms; `medium` stereo 44 / 83 / 45 ms; `medium` mono 41 / 41 / 42 ms. Wall
-    /// time with the second core free, `best` stereo: `.single` 131 ms, `.channels` 133 ms,
-    /// `.segments(2)` 71 ms (0.54×); with no core free each takes its CPU time or more.
-    /// So `.segments` halves the wall time for a few per cent more CPU, mono included, and
-    /// `.channels` costs twice the CPU for no gain over it.
+    /// time with the second core free (one set of 15 runs found it so), `best` stereo:
+    /// `.single` 131 ms, `.channels` 133 ms, `.segments(2)` 71 ms (0.54×); the fastest mono
+    /// runs: `best` 125 against 81 ms, `medium` 40 against 27 ms. With no core free each takes
+    /// its CPU time or more. So `.segments` nearly halves the wall time for 2 to 6 % more CPU,
+    /// mono included, and `.channels` costs twice the CPU for no gain over it. Allocation:
+    /// `.segments` allocates its buffers in `prepare`; Dispatch allocates a little per parallel
+    /// step, once per chunk (69 mallocs for the 7.7 s clip, `.single` 29, `.channels`, which
+    /// steps per block, 191).
     public enum Threading: Sendable, Hashable {
         /// One multi-channel converter on the calling thread: the least CPU; the choice when
         /// other streams already keep the cores busy (a batch).
