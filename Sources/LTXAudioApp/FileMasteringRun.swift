@@ -22,7 +22,7 @@ package struct FileMasteringRun {
         m.settings.leveler = settings.leveler
         m.dither = settings.dither
         m.quality = settings.quality
-        m.parallelResampling = settings.parallelResampling
+        m.parallelResampling = settings.parallelChannels
         m.overwrite = settings.overwrite
         m.tags = [.software: LTXAudioVersion.software].merging(settings.tags) { _, new in new }
         return m

@@ -61,7 +61,7 @@ package struct MasterCommand {
             console.error("no audio files found in \(inputs.joined(separator: ", "))")
         }
         var tuned = self.settings
-        tuned.parallelResampling = files.count < 2 || self.jobs < 2
+        tuned.parallelChannels = files.count < 2 || self.jobs < 2
         let settings = tuned
         let jobs = OutputPlanner.plan(files, output: output, outputIsFile: isFile, settings: settings)
         if !settings.dryRun { OutputPlanner.removeStaleTemporaryFiles(for: jobs, console: console) }

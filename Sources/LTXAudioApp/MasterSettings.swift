@@ -34,10 +34,9 @@ package struct MasterSettings: Sendable {
     package var dryRun = false
     /// Frames per processing block.
     package var blockSize = 4096
-    /// Let the resampler use every core (segments of the file converted concurrently): faster
-    /// when files are not already processed in parallel (one file, or `--jobs 1`), dearer in
-    /// CPU otherwise (see `AudioFileMasterer.resamplerThreading`).
-    package var parallelResampling = true
+    /// Resample a file's channels on separate threads: faster when files are not already
+    /// processed in parallel (one file, or `--jobs 1`), dearer in CPU otherwise.
+    package var parallelChannels = true
 
     package init() {}
 }
