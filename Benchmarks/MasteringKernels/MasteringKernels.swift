@@ -1,6 +1,7 @@
 // Mastering kernel benchmarks: the silence scan, the gain loops, the non-finite check and the
-// leveler's kernels beside their scalar twins, the true-peak limiter, the leveler, the dither, and the engine (`Masterer`) mastering
-// 60 s of stereo in memory.
+// leveler's kernels beside their scalar twins, the true-peak limiter, the leveler, the dither, the
+// resampler's threadings (serial, channel-parallel, segment-parallel) side by side, and the
+// engine (`Masterer`) mastering 60 s of stereo in memory.
 import AudioCore
 import AudioIO
 import Benchmark
@@ -32,6 +33,10 @@ nonisolated(unsafe) var tenSeconds: [[Float]] = [clip(frames: frames10s, rate: r
 nonisolated(unsafe) var minute24k: AudioBlock = AudioBlock(channels: [clip(frames: 60 * 24_000, rate: 24_000, seed: 3),
                                                                       clip(frames: 60 * 24_000, rate: 24_000, seed: 4)])
 let stereo48k = AudioFormat(sampleRate: rate, channelCount: 2)
+/// 7.7 s of 24 kHz stereo: the length of an LTX-2.3 clip (issue 15's resampling case).
+let clipFrames24k = 184_800
+nonisolated(unsafe) var clip24k: AudioBlock = AudioBlock(channels: [clip(frames: clipFrames24k, rate: 24_000, seed: 5),
+                                                                    clip(frames: clipFrames24k, rate: 24_000, seed: 6)])
 
 /// Runs `stages` over `input` block by block into `sink`.
 func run<S: AudioSink>(_ stages: [any AudioStage], _ input: AudioBlock, format: AudioFormat, into sink: inout S) throws {
@@ -168,6 +173,25 @@ let benchmarks: @Sendable () -> Void = {
         try run([TPDFDither(bitDepth: 16)], block10s, format: stereo48k, into: &sink)
         benchmark.stopMeasurement()
         blackHole(sink.frames)
+    }
+
+    // The resampler alone, 24 -> 48 kHz, block by block as in the engine: one multi-channel
+    // converter, one converter per channel on its own thread, and two time segments converted
+    // concurrently (Resampler.Threading). cpuTotal shows what the parallel ones cost in CPU
+    // (the process's user + system time), wallClock what they save; mallocCountTotal counts
+    // the setup only (the converters, the chunk buffers), not the blocks.
+    for quality in [ResamplerQuality.best, .medium] {
+        for threading in [Resampler.Threading.single, .channels, .segments(2)] {
+            Benchmark("Resampler/\(threading) (7.7 s stereo, 24 -> 48 kHz, \(quality))",
+                      configuration: .init(metrics: [.wallClock, .cpuTotal, .throughput, .mallocCountTotal])) { benchmark in
+                var sink = CountingSink()
+                let format = AudioFormat(sampleRate: 24_000, channelCount: 2)
+                benchmark.startMeasurement()
+                try run([Resampler(to: rate, quality: quality, threading: threading)], clip24k, format: format, into: &sink)
+                benchmark.stopMeasurement()
+                blackHole(sink.frames)
+            }
+        }
     }
 
     // The engine itself over 60 s of 24 kHz stereo, in memory: pass 1 (silence scan, loudness),

@@ -26,16 +26,50 @@ public enum ResamplerQuality: String, Sendable, CaseIterable, Hashable {
 /// output frame k is the input at time k / ratio) and its length is exactly
 /// `round(inputFrames * ratio)`: the converter is drained at the end and the last frames are
 /// cut or padded to that count. At equal rates the stage passes blocks through unchanged.
+/// ``Threading-swift.enum`` chooses how many cores one stream uses; the samples are the same
+/// whichever is chosen (see each case for how close).
 /// Not `Sendable` (it owns a C converter state); one instance per stream.
 public struct Resampler: AudioStage {
+    /// How one stream's conversion uses threads.
+    ///
+    /// Measured on 2 cores (7.7 s of 24 kHz to 48 kHz, block by block, release build; medians
+    /// of 15 alternating runs, the machine shared with other builds, load average 4 to 7; the
+    /// stopwatch and the benchmark `Resampler/...` in MasteringKernels): CPU per conversion,
+    /// `best` stereo: `.single` 131 ms, `.channels` 256 ms, `.segments(2)` 139 ms; `best` mono
+    /// 127 / 127 / 135 ms; `medium` stereo 44 / 83 / 45 ms; `medium` mono 41 / 41 / 42 ms. Wall
+    /// time with the second core free (one set of 15 runs found it so), `best` stereo:
+    /// `.single` 131 ms, `.channels` 133 ms, `.segments(2)` 71 ms (0.54×); the fastest mono
+    /// runs: `best` 125 against 81 ms, `medium` 40 against 27 ms. With no core free each takes
+    /// its CPU time or more. So `.segments` nearly halves the wall time for 2 to 6 % more CPU,
+    /// mono included, and `.channels` costs twice the CPU for no gain over it. Allocation:
+    /// `.segments` allocates its buffers in `prepare`; Dispatch allocates a little per parallel
+    /// step, once per chunk (69 mallocs for the 7.7 s clip, `.single` 29, `.channels`, which
+    /// steps per block, 191).
+    public enum Threading: Sendable, Hashable {
+        /// One multi-channel converter on the calling thread: the least CPU; the choice when
+        /// other streams already keep the cores busy (a batch).
+        case single
+        /// One mono converter per channel, the channels on separate threads: identical samples
+        /// to `.single` within 1e-6; no help for mono.
+        case channels
+        /// The stream cut into time segments, `count` of them converted concurrently, each
+        /// from a fresh converter given enough input before and after it (``SegmentPlan``)
+        /// that it computes what one serial converter would: equal to `.single` within 1e-5 of
+        /// full scale (-100 dB), exactly as long. Buffers about 1 s of input (flat memory).
+        case segments(Int)
+    }
+
     public let targetRate: Int
     public let quality: ResamplerQuality
-    /// Convert each channel with its own converter on its own thread: faster in wall time on
-    /// an otherwise idle machine (one file at a time), dearer in CPU (see the converters).
-    public let parallelChannels: Bool
+    public let threading: Threading
+    /// Whether each channel has its own converter on its own thread (``Threading-swift.enum/channels``).
+    public var parallelChannels: Bool { threading == .channels }
+    /// Input seconds per parallel step with `.segments` (tests shorten it to cross many chunks).
+    package var segmentChunkSeconds = 1.0
     /// The most channels given to one multi-channel converter.
     static let maxInterleavedChannels = 32
     private var state: (any SampleRateConverter)?
+    private var segmented: SegmentParallelConverter?
     private var ratio = 1.0
     private var channels = 0
     private var inputFrames = 0
@@ -45,13 +79,20 @@ public struct Resampler: AudioStage {
     /// - Parameters:
     ///   - targetRate: output sample rate in Hz (1 ... 768000 ... libsamplerate allows ratios 1/256 to 256).
     ///   - quality: converter quality, `.best` by default.
-    ///   - parallelChannels: one converter per channel, the channels on separate threads
-    ///     (identical samples either way; default false).
-    public init(to targetRate: Int, quality: ResamplerQuality = .best, parallelChannels: Bool = false) {
+    ///   - threading: how the conversion uses threads (default `.single`).
+    public init(to targetRate: Int, quality: ResamplerQuality = .best, threading: Threading = .single) {
         precondition(targetRate > 0, "sample rate must be positive")
+        if case .segments(let n) = threading { precondition(n >= 1, "segments must be at least 1") }
         self.targetRate = targetRate
         self.quality = quality
-        self.parallelChannels = parallelChannels
+        self.threading = threading
+    }
+
+    /// - Parameters:
+    ///   - parallelChannels: one converter per channel, the channels on separate threads
+    ///     (`.channels`), else `.single`.
+    public init(to targetRate: Int, quality: ResamplerQuality = .best, parallelChannels: Bool) {
+        self.init(to: targetRate, quality: quality, threading: parallelChannels ? .channels : .single)
     }
 
     public var name: String { "resample to \(targetRate) Hz (\(quality.rawValue))" }
@@ -62,6 +103,7 @@ public struct Resampler: AudioStage {
         inputFrames = 0
         outputFrames = 0
         drained = false
+        segmented = nil
         var out = format
         out.sampleRate = targetRate
         guard targetRate != format.sampleRate else {
@@ -76,13 +118,30 @@ public struct Resampler: AudioStage {
         let maxOut = Int((Double(maxFrames) * ratio).rounded(.up)) + 1024
         // libsamplerate's converters take a limited number of channels (its sinc converter
         // refuses 1024): beyond `maxInterleavedChannels`, one converter per channel.
-        state = (parallelChannels && channels > 1) || channels > Self.maxInterleavedChannels
-            ? try PerChannelConverters(quality: quality, channels: channels, maxOutputFrames: maxOut)
-            : try InterleavedConverter(quality: quality, channels: channels, maxInputFrames: maxFrames, maxOutputFrames: maxOut)
+        if channels > Self.maxInterleavedChannels {
+            state = try PerChannelConverters(quality: quality, channels: channels, maxOutputFrames: maxOut)
+            return StreamSpec(format: out, maxFrames: maxOut)
+        }
+        switch threading {
+        case .segments(let count):
+            state = nil
+            let plan = SegmentPlan(quality: quality, inputRate: format.sampleRate, outputRate: targetRate, segments: count,
+                                   chunkSeconds: segmentChunkSeconds)
+            segmented = try SegmentParallelConverter(plan: plan, quality: quality, channels: channels, ratio: ratio,
+                                                     maxInputFrames: maxFrames)
+        case .channels where channels > 1:
+            state = try PerChannelConverters(quality: quality, channels: channels, maxOutputFrames: maxOut)
+        default:
+            state = try InterleavedConverter(quality: quality, channels: channels, maxInputFrames: maxFrames, maxOutputFrames: maxOut)
+        }
         return StreamSpec(format: out, maxFrames: maxOut)
     }
 
     public mutating func process(_ input: AudioBlock, into output: inout AudioBlock) throws {
+        if let segmented {
+            _ = try segmented.process(input, into: &output)
+            return
+        }
         guard let state else {
             output.append(input)
             return
@@ -93,6 +152,11 @@ public struct Resampler: AudioStage {
     }
 
     public mutating func flush(into output: inout AudioBlock) throws {
+        if let segmented {
+            // It keeps the exact length itself and emits until nothing is left.
+            _ = try segmented.flush(into: &output)
+            return
+        }
         guard let state, !drained else { return }
         // Exactly round(in * ratio) frames in all: drain the converter, cut its tail or pad.
         let remaining = Int((Double(inputFrames) * ratio).rounded()) - outputFrames
@@ -200,8 +264,10 @@ final class InterleavedConverter: SampleRateConverter {
 /// One mono libsamplerate converter per channel, run on planar data in place (no
 /// interleaving), the channels on separate threads: libsamplerate treats channels
 /// independently, so this gives the same samples as one multi-channel converter. It costs
-/// about 1.7× the CPU but, with two idle cores, about 0.6× the wall time (measured, 7.7 s of
-/// 24 kHz stereo to 48 kHz).
+/// about twice the CPU of one stereo converter (256 against 131 ms for 7.7 s of 24 kHz stereo
+/// to 48 kHz, `best`), so even with two idle cores its wall time is no better; segments
+/// (`SegmentParallelConverter`) parallelise at about 1.06× the CPU instead. Kept for more
+/// channels than one converter takes.
 final class PerChannelConverters: SampleRateConverter {
     private let converters: [OpaquePointer]
     private let maxOutputFrames: Int

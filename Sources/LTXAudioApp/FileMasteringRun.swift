@@ -22,7 +22,7 @@ package struct FileMasteringRun {
         m.settings.leveler = settings.leveler
         m.dither = settings.dither
         m.quality = settings.quality
-        m.parallelChannels = settings.usesSpareCores
+        m.parallelResampling = settings.usesSpareCores
         m.settings.overlapsStages = settings.usesSpareCores
         m.overwrite = settings.overwrite
         m.tags = [.software: LTXAudioVersion.software].merging(settings.tags) { _, new in new }

@@ -40,8 +40,8 @@ package struct MasterSettings: Sendable {
     /// Frames per processing block.
     package var blockSize = 4096
     /// Files are processed one at a time (one file, or `--jobs 1`), so each may use the other
-    /// cores: its channels resampled on separate threads, its meters and encoder beside the
-    /// chain feeding them. Faster then; dearer in CPU when files already fill the cores.
+    /// cores: it is resampled in time segments on every core, and its meters and encoder run
+    /// beside the chain feeding them. Faster then; dearer in CPU when files already fill the cores.
     package var usesSpareCores = true
 
     package init() {}

@@ -84,3 +84,86 @@ import TestSupport
         #expect(out.channels == input.channels)
     }
 }
+
+/// Segment-parallel conversion against one serial converter: the same samples within 1e-5 of
+/// full scale (-100 dB) and exactly the same length, whatever the ratio, quality, layout,
+/// block size and signal length.
+@Suite struct SegmentParallelResamplerTests {
+    static let ratios = [(24000, 48000), (44100, 48000), (48000, 44100), (48000, 24000)]
+
+    func run(_ input: AudioBlock, from rate: Int, _ resampler: Resampler, blockSize: Int) throws -> AudioBlock {
+        var source = BufferSource(format: AudioFormat(sampleRate: rate, channelCount: input.channelCount), samples: input)
+        var sink = BufferSink(channelCount: input.channelCount)
+        var pipeline = Pipeline([resampler])
+        _ = try pipeline.run(from: &source, to: &sink, blockSize: blockSize)
+        return sink.samples
+    }
+
+    /// The largest absolute difference over all channels, or infinity when the shapes differ.
+    func worstDifference(_ a: AudioBlock, _ b: AudioBlock) -> Float {
+        guard a.frameCount == b.frameCount, a.channelCount == b.channelCount else { return .infinity }
+        var worst: Float = 0
+        for c in 0..<a.channelCount {
+            let x = a.channel(c), y = b.channel(c)
+            for i in 0..<x.count { worst = max(worst, abs(x[i] - y[i])) }
+        }
+        return worst
+    }
+
+    /// Serial and segmented outputs for one case; expects equal lengths and -100 dB.
+    func compare(_ input: AudioBlock, rates: (Int, Int), quality: ResamplerQuality, segments: Int,
+                 chunkSeconds: Double, blockSize: Int, _ label: String) throws {
+        let serial = try run(input, from: rates.0, Resampler(to: rates.1, quality: quality), blockSize: blockSize)
+        var parallel = Resampler(to: rates.1, quality: quality, threading: .segments(segments))
+        parallel.segmentChunkSeconds = chunkSeconds
+        let segmented = try run(input, from: rates.0, parallel, blockSize: blockSize)
+        let expected = Int((Double(input.frameCount) * Double(rates.1) / Double(rates.0)).rounded())
+        #expect(serial.frameCount == expected, "\(label): serial length")
+        #expect(segmented.frameCount == serial.frameCount, "\(label): \(segmented.frameCount) frames against \(serial.frameCount)")
+        let worst = worstDifference(serial, segmented)
+        #expect(worst <= 1e-5, "\(label): largest difference \(worst)")
+    }
+
+    @Test(arguments: ratios, ResamplerQuality.allCases)
+    func longSignalMatchesSerial(_ rates: (Int, Int), _ quality: ResamplerQuality) throws {
+        // 1.3 s in chunks of 0.2 s: several chunks, a partial last one, segments of odd length.
+        let frames = Int(1.3 * Double(rates.0)) + 37
+        for channels in [1, 2] {
+            let input = TestTone.noise(amplitude: 0.9, frames: frames, channels: channels, seed: 7)
+            for (segments, blockSize) in [(2, 1001), (3, 4099)] {
+                try compare(input, rates: rates, quality: quality, segments: segments, chunkSeconds: 0.2,
+                            blockSize: blockSize, "\(rates) \(quality) \(channels) ch, \(segments) segments, block \(blockSize)")
+            }
+        }
+    }
+
+    @Test(arguments: ratios)
+    func shortSignalsMatchSerial(_ rates: (Int, Int)) throws {
+        // Shorter than one segment, than the roll, a single frame, nothing; and lengths that
+        // end on and just after an aligned frame (147 for 44.1 kHz).
+        for frames in [0, 1, 5, 146, 147, 148, 300, 2940, 5000] {
+            for quality in ResamplerQuality.allCases {
+                let input = TestTone.noise(amplitude: 0.9, frames: frames, channels: 2, seed: 3)
+                try compare(input, rates: rates, quality: quality, segments: 2, chunkSeconds: 0.2, blockSize: 333,
+                            "\(rates) \(quality), \(frames) frames")
+            }
+        }
+    }
+
+    @Test func defaultChunkOverSeveralChunks() throws {
+        // The stage as AudioFileMasterer uses it: 1 s chunks, 2.5 s of stereo, the pipeline's block size.
+        let input = TestTone.noise(amplitude: 0.9, frames: 60_000, channels: 2, seed: 11)
+        try compare(input, rates: (24000, 48000), quality: .best, segments: 2, chunkSeconds: 1.0, blockSize: 4096,
+                    "default chunk")
+    }
+
+    @Test func planAlignsSegmentsWithOutputFrames() {
+        let cd = SegmentPlan(quality: .best, inputRate: 44100, outputRate: 48000, segments: 2)
+        #expect(cd.alignment == 147 && cd.outputAlignment == 160)
+        #expect(cd.roll % 147 == 0 && cd.roll >= 2 * SegmentPlan.halfFilterFrames(.best))
+        #expect(cd.chunkFrames % (2 * 147) == 0)
+        let down = SegmentPlan(quality: .medium, inputRate: 48000, outputRate: 24000, segments: 2)
+        // The filter stretches by 1 / ratio when downsampling.
+        #expect(down.alignment == 2 && down.roll >= 4 * SegmentPlan.halfFilterFrames(.medium))
+    }
+}
