@@ -50,25 +50,14 @@ public struct TruePeakLimiter: AudioStage, Sendable {
     private var gains: [Float] = []
     private var previousM: Float = 0
 
-    // Sliding minimum (monotonic deque) over L+1 required gains, and the moving average.
-    private var dequeIndex: [Int] = []
-    private var dequeValue: [Float] = []
-    private var dequeHead = 0
-    private var dequeCount = 0
-    private var box: [Float] = []
-    private var boxPosition = 0
-    private var boxSum: Double = 0
-    private var inverseBoxLength = 1.0
+    // Sliding minimum over L+1 required gains, and the moving average.
+    private var smoother = Smoother(lookahead: 1)
     private var gain: Float = 1
-    /// The last requirement index at which the gain curve may still be under 1: past it, every
-    /// value in the sliding minimum's window and in the average is 1 (idle).
-    private var busyUntil = Int.min
     /// False sends every frame through the sliding minimum and the average: the plain version
     /// the idle path is held equal to (by the tests) and measured against (by the benchmarks).
     public var usesIdlePath = true
 
     private var inputFrames = 0      // real frames ingested
-    private var detectIndex = 0      // next frame whose requirement is pushed
     private var flushed = false
 
     /// Smallest gain applied so far (1 = no limiting).
@@ -125,26 +114,14 @@ public struct TruePeakLimiter: AudioStage, Sendable {
         windowPeak = [Float](repeating: 0, count: capacity)
         samplePeak = [Float](repeating: 0, count: capacity)
         gains = [Float](repeating: 1, count: capacity)
-        dequeIndex = [Int](repeating: 0, count: L + 2)
-        dequeValue = [Float](repeating: 1, count: L + 2)
-        dequeHead = 0
-        dequeCount = 0
-        box = [Float](repeating: 1, count: L + 1)
-        boxPosition = 0
-        boxSum = Double(L + 1)
-        inverseBoxLength = 1 / Double(L + 1)
+        smoother = Smoother(lookahead: L)
         gain = 1
-        busyUntil = Int.min
         previousM = 0
         inputFrames = 0
         flushed = false
         minimumGain = 1
         limitedFrames = 0
         limitedGainSum = 0
-        // Frames before the start are silence (requirement 1): pre-roll the minimum and the
-        // average with L of them so a peak in the first frames is still ramped into.
-        detectIndex = -L
-        for _ in 0..<L { _ = pushRequirement(1) }
         return StreamSpec(format: format, maxFrames: capacity)
     }
 
@@ -217,38 +194,52 @@ public struct TruePeakLimiter: AudioStage, Sendable {
         var first = -1, count = 0
         var gainsLocal: [Float] = []
         swap(&gainsLocal, &gains)
-        let mLocal = windowPeak, pxLocal = samplePeak
-        for i in 0..<n {
-            let a = t0 + i - halfTaps
-            guard a >= 0 else { continue }
-            let p = Swift.max(Swift.max(previousM, mLocal[i]), pxLocal[i])
-            previousM = mLocal[i]
-            let smoothed: Float
-            if p <= ceiling && detectIndex > busyUntil && usesIdlePath {
-                pushIdle()
-                smoothed = 1
-            } else {
-                if p > ceiling { busyUntil = detectIndex + 2 * L + 1 }
-                smoothed = pushRequirement(p > ceiling ? ceiling / p : 1)
+        var smoothing = Smoother(lookahead: 1)
+        swap(&smoothing, &smoother)
+        let (ceiling, releaseStep, halfTaps, lookaheadFrames, idlePath) = (self.ceiling, self.releaseStep, self.halfTaps, self.L, usesIdlePath)
+        var (gain, previousM, limitedFrames, limitedGainSum, minimumGain) = (self.gain, self.previousM, self.limitedFrames,
+                                                                              self.limitedGainSum, self.minimumGain)
+        windowPeak.withUnsafeBufferPointer { mLocal in
+            samplePeak.withUnsafeBufferPointer { pxLocal in
+                gainsLocal.withUnsafeMutableBufferPointer { gainsOut in
+                    smoothing.withCursor { curve in
+                        for i in 0..<n {
+                            let a = t0 + i - halfTaps
+                            guard a >= 0 else { continue }
+                            let p = Swift.max(Swift.max(previousM, mLocal[i]), pxLocal[i])
+                            previousM = mLocal[i]
+                            let smoothed: Float
+                            if p <= ceiling && idlePath && curve.isIdle {
+                                curve.pushIdle()
+                                smoothed = 1
+                            } else {
+                                smoothed = curve.push(p > ceiling ? ceiling / p : 1)
+                            }
+                            let k = a - lookaheadFrames
+                            guard k >= 0, k < realEnd else { continue }
+                            if smoothed < gain {
+                                gain = smoothed
+                            } else if gain < 1 {
+                                gain = Swift.min(smoothed, gain + (1 - gain) * releaseStep)
+                                // Float's recovery stalls a few ulps under 1 (the step rounds away): end it.
+                                if gain > Self.recovered { gain = 1 }
+                            }
+                            if gain < 1 {
+                                limitedFrames &+= 1
+                                limitedGainSum += Double(gain)
+                                minimumGain = Swift.min(minimumGain, gain)
+                            }
+                            if first < 0 { first = i }
+                            gainsOut[i] = gain
+                            count &+= 1
+                        }
+                    }
+                }
             }
-            let k = a - L
-            guard k >= 0, k < realEnd else { continue }
-            if smoothed < gain {
-                gain = smoothed
-            } else if gain < 1 {
-                gain = Swift.min(smoothed, gain + (1 - gain) * releaseStep)
-                // Float's recovery stalls a few ulps under 1 (the step rounds away): end it.
-                if gain > Self.recovered { gain = 1 }
-            }
-            if gain < 1 {
-                limitedFrames += 1
-                limitedGainSum += Double(gain)
-                minimumGain = Swift.min(minimumGain, gain)
-            }
-            if first < 0 { first = i }
-            gainsLocal[i] = gain
-            count += 1
         }
+        (self.gain, self.previousM, self.limitedFrames, self.limitedGainSum, self.minimumGain) = (gain, previousM, limitedFrames,
+                                                                                                limitedGainSum, minimumGain)
+        swap(&smoothing, &smoother)
         swap(&gainsLocal, &gains)
         if gainLog != nil, count > 0 { gainLog!.append(contentsOf: gains[first..<(first + count)]) }
 
@@ -304,48 +295,117 @@ public struct TruePeakLimiter: AudioStage, Sendable {
     /// A gain this close to 1 (−0.00001 dB) counts as recovered.
     static let recovered: Float = 1 - 1e-6
 
-    /// Pushes a requirement of 1 while idle (every value in the window and the average is 1):
-    /// what ``pushRequirement(_:)`` does then, without its arithmetic. The average's sum is
-    /// set exactly, so rounding left by the last limiting does not linger.
-    @inline(__always)
-    private mutating func pushIdle() {
-        dequeCount = 1
-        dequeIndex[dequeHead] = detectIndex
-        dequeValue[dequeHead] = 1
-        detectIndex += 1
-        boxSum = Double(L + 1)
-        boxPosition += 1
-        if boxPosition > L { boxPosition = 0 }
+}
+
+/// The limiter's gain curve before the release: a sliding minimum (a monotonic deque) over
+/// L+1 required gains, then an (L+1)-frame moving average of it. Frames before the start are
+/// silence (requirement 1): the minimum and the average are pre-rolled with L of them, so a
+/// peak in the first frames is still ramped into.
+///
+/// Its storage is reached through a ``Cursor`` for a whole block at a time, so the per-frame
+/// path has no bounds or uniqueness checks.
+struct Smoother: Sendable {
+    let L: Int
+    private var dequeIndex: [Int]
+    private var dequeValue: [Float]
+    private var box: [Float]
+    private var state: Cursor.State
+
+    init(lookahead L: Int) {
+        self.L = L
+        dequeIndex = [Int](repeating: 0, count: L + 2)
+        dequeValue = [Float](repeating: 1, count: L + 2)
+        box = [Float](repeating: 1, count: L + 1)
+        state = Cursor.State(boxSum: Double(L + 1), detectIndex: -L)
+        withCursor { for _ in 0..<L { _ = $0.push(1) } }
     }
 
-    /// Pushes the requirement of frame `detectIndex`; returns the smoothed gain of frame
-    /// `detectIndex - L` (sliding minimum over L+1 frames, then an (L+1)-frame average).
-    @inline(__always)
-    private mutating func pushRequirement(_ value: Float) -> Float {
-        let cap = L + 2
-        let index = detectIndex
-        detectIndex += 1
-        // Drop larger values from the back, then expired ones from the front.
-        while dequeCount > 0 {
-            var back = dequeHead + dequeCount - 1
-            if back >= cap { back -= cap }
-            if dequeValue[back] >= value { dequeCount -= 1 } else { break }
+    /// Runs `body` with a cursor over the storage; the state it leaves is kept.
+    mutating func withCursor<R>(_ body: (inout Cursor) -> R) -> R {
+        let (L, state) = (self.L, self.state)
+        var result: R?
+        var newState = state
+        dequeIndex.withUnsafeMutableBufferPointer { index in
+            dequeValue.withUnsafeMutableBufferPointer { value in
+                box.withUnsafeMutableBufferPointer { box in
+                    var cursor = Cursor(L: L, index: index.baseAddress!, value: value.baseAddress!, box: box.baseAddress!,
+                                        inverseBoxLength: 1 / Double(L + 1), state: state)
+                    result = body(&cursor)
+                    newState = cursor.state
+                }
+            }
         }
-        var slot = dequeHead + dequeCount
-        if slot >= cap { slot -= cap }
-        dequeIndex[slot] = index
-        dequeValue[slot] = value
-        dequeCount += 1
-        while dequeIndex[dequeHead] < index - L {
-            dequeHead += 1
-            if dequeHead == cap { dequeHead = 0 }
-            dequeCount -= 1
+        self.state = newState
+        return result!
+    }
+
+    struct Cursor {
+        struct State {
+            var dequeHead = 0
+            var dequeCount = 0
+            var boxPosition = 0
+            var boxSum: Double
+            /// The next frame whose requirement is pushed.
+            var detectIndex: Int
+            /// The last requirement index at which the curve may still be under 1: past it,
+            /// every value in the minimum's window and in the average is 1 (idle).
+            var busyUntil = Int.min
         }
-        let windowMin = dequeValue[dequeHead]
-        boxSum += Double(windowMin) - Double(box[boxPosition])
-        box[boxPosition] = windowMin
-        boxPosition += 1
-        if boxPosition > L { boxPosition = 0 }
-        return Float(boxSum * inverseBoxLength)
+
+        let L: Int
+        let index: UnsafeMutablePointer<Int>
+        let value: UnsafeMutablePointer<Float>
+        let box: UnsafeMutablePointer<Float>
+        let inverseBoxLength: Double
+        var state: State
+
+        /// Every value in the window and in the average is 1.
+        var isIdle: Bool { state.detectIndex > state.busyUntil }
+
+        /// Pushes a requirement of 1 while idle: what ``push(_:)`` does then, without its
+        /// arithmetic. The average's sum is set exactly, so rounding left by the last limiting
+        /// does not linger.
+        @inline(__always)
+        mutating func pushIdle() {
+            state.dequeCount = 1
+            index[state.dequeHead] = state.detectIndex
+            value[state.dequeHead] = 1
+            state.detectIndex &+= 1
+            state.boxSum = Double(L + 1)
+            state.boxPosition &+= 1
+            if state.boxPosition > L { state.boxPosition = 0 }
+        }
+
+        /// Pushes the requirement of frame `detectIndex`; returns the smoothed gain of frame
+        /// `detectIndex - L` (sliding minimum over L+1 frames, then an (L+1)-frame average).
+        @inline(__always)
+        mutating func push(_ v: Float) -> Float {
+            let cap = L &+ 2
+            let at = state.detectIndex
+            state.detectIndex &+= 1
+            if v < 1 { state.busyUntil = at &+ 2 &* L &+ 1 }
+            // Drop larger values from the back, then expired ones from the front.
+            while state.dequeCount > 0 {
+                var back = state.dequeHead &+ state.dequeCount &- 1
+                if back >= cap { back &-= cap }
+                if value[back] >= v { state.dequeCount &-= 1 } else { break }
+            }
+            var slot = state.dequeHead &+ state.dequeCount
+            if slot >= cap { slot &-= cap }
+            index[slot] = at
+            value[slot] = v
+            state.dequeCount &+= 1
+            while index[state.dequeHead] < at &- L {
+                state.dequeHead &+= 1
+                if state.dequeHead == cap { state.dequeHead = 0 }
+                state.dequeCount &-= 1
+            }
+            let windowMin = value[state.dequeHead]
+            state.boxSum += Double(windowMin) - Double(box[state.boxPosition])
+            box[state.boxPosition] = windowMin
+            state.boxPosition &+= 1
+            if state.boxPosition > L { state.boxPosition = 0 }
+            return Float(state.boxSum * inverseBoxLength)
+        }
     }
 }
