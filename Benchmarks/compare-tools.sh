@@ -472,10 +472,11 @@ if E["CT_TARGETS"] == "1":
         "ebur60": [E["CT_EBUR"], c60],
     }, runs, "t")
     cores = os.cpu_count() or 1
-    log(f"target 3: the folder, ltx-audio --jobs 1..{cores} and default ({runs} runs each)")
+    folder_runs = max(1, min(runs, 3))
+    log(f"target 3: the folder, ltx-audio --jobs 1..{cores} and default ({folder_runs} runs each)")
     jobs = {f"jobs{j}": [ltx, "master", folder, "-o", os.path.join(out, f"t-folder-j{j}"), *flac48, "--jobs", str(j)] for j in range(1, cores + 1)}
     jobs["default"] = [ltx, "master", folder, "-o", os.path.join(out, "t-folder-default"), *flac48]
-    fold = timed(jobs, max(1, min(runs, 3)), "f")
+    fold = timed(jobs, folder_runs, "f")
     log(f"target 3: ffmpeg-normalize over the {n} files (one run)")
     files = sorted(os.path.join(folder, f) for f in os.listdir(folder))
     ffn_folder = timed({"ffn": [ffnb, *files, *ffn_args, "-of", os.path.join(out, "t-ffn-folder"), "-ext", "flac"]}, 1, "g")["ffn"]
