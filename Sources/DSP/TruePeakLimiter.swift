@@ -194,7 +194,7 @@ public struct TruePeakLimiter: AudioStage, Sendable {
         var first = -1, count = 0
         var gainsLocal: [Float] = []
         swap(&gainsLocal, &gains)
-        var smoothing = Smoother(lookahead: 1)
+        var smoothing = Smoother.placeholder  // no allocation: the placeholder's storage is shared
         swap(&smoothing, &smoother)
         let (ceiling, releaseStep, halfTaps, lookaheadFrames, idlePath) = (self.ceiling, self.releaseStep, self.halfTaps, self.L, usesIdlePath)
         var (gain, previousM, limitedFrames, limitedGainSum, minimumGain) = (self.gain, self.previousM, self.limitedFrames,
@@ -310,6 +310,9 @@ struct Smoother: Sendable {
     private var dequeValue: [Float]
     private var box: [Float]
     private var state: Cursor.State
+
+    /// Stands in while a block's loop has the limiter's own smoother.
+    static let placeholder = Smoother(lookahead: 1)
 
     init(lookahead L: Int) {
         self.L = L
