@@ -40,7 +40,7 @@ package struct SegmentPlan: Sendable, Hashable {
     ///   - inputRate, outputRate: sample rates in Hz (different).
     ///   - segments: segments per chunk (1 or more).
     ///   - chunkSeconds: input seconds per chunk (rounded up to whole segments).
-    package init(quality: ResamplerQuality, inputRate: Int, outputRate: Int, segments: Int, chunkSeconds: Double = 1.0) {
+    package init(quality: ResamplerQuality, inputRate: Int, outputRate: Int, segments: Int, chunkSeconds: Double = 0.25) {
         precondition(inputRate > 0 && outputRate > 0 && segments > 0, "rates and segments must be positive")
         var a = inputRate, b = outputRate
         while b != 0 { (a, b) = (b, a % b) }
@@ -77,8 +77,10 @@ package struct SegmentPlan: Sendable, Hashable {
 ///
 /// Memory is flat in the stream's length: the input of one chunk plus its rolls, the output of one
 /// chunk, and each segment's interleaved buffers, all allocated at init. The work grows by
-/// `2 * roll / (chunkFrames / segments)` (about 5 % for best quality at 24 kHz with two
-/// segments), the price of starting each segment's filter afresh.
+/// `2 * roll / (chunkFrames / segments)` (12.5 % for best quality at 24 kHz with two segments
+/// and the default quarter-second chunk, which is then 16 rolls a segment), the price of
+/// starting each segment's filter afresh; a longer chunk costs less work and more memory (1 s:
+/// about 5 %, and 2 MiB more peak memory for a 24 kHz stereo file).
 ///
 /// Output is emitted as converted: `process` and `flush` write at most the output block's
 /// capacity and keep the rest for the next call.
