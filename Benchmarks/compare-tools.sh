@@ -484,7 +484,8 @@ if E["CT_TARGETS"] == "1":
     def ratio(a, b): return a / b if a == a and b == b and b > 0 else float("nan")
     def row(name, value, target, better):
         ok = value == value and (value >= target if better == ">=" else value <= target)
-        return f"| {name} | {value:.1f}× | {better} {target}× | {'**met**' if ok else '**not met**'} |"
+        shown = f"{value:.2f}×" if better == "<=" else f"{value:.1f}×"
+        return f"| {name} | {shown} | {better} {target}× | {'**met**' if ok else '**not met**'} |"
     S = single
     print(f"\n## Issue 15 targets ({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {cores} cores, load {os.getloadavg()[0]:.2f} at the end)\n")
     print("| run | median wall ms | median CPU ms | peak RSS MiB |")

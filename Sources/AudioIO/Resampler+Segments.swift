@@ -77,10 +77,9 @@ package struct SegmentPlan: Sendable, Hashable {
 ///
 /// Memory is flat in the stream's length: the input of one chunk plus its rolls, the output of one
 /// chunk, and each segment's interleaved buffers, all allocated at init. The work grows by
-/// `2 * roll / (chunkFrames / segments)` (12.5 % for best quality at 24 kHz with two segments
-/// and the default quarter-second chunk, which is then 16 rolls a segment), the price of
-/// starting each segment's filter afresh; a longer chunk costs less work and more memory (1 s:
-/// about 5 %, and 2 MiB more peak memory for a 24 kHz stereo file).
+/// `2 * roll / (chunkFrames / segments)` (about 5 % for best quality at 24 kHz with two
+/// segments and 1 s chunks), the price of starting each segment's filter afresh; a shorter
+/// chunk costs more work and less memory (see `Resampler.defaultChunkSeconds(for:)`).
 ///
 /// Output is emitted as converted: `process` and `flush` write at most the output block's
 /// capacity and keep the rest for the next call.

@@ -55,7 +55,7 @@ public struct Resampler: AudioStage {
         /// The stream cut into time segments, `count` of them converted concurrently, each
         /// from a fresh converter given enough input before and after it (``SegmentPlan``)
         /// that it computes what one serial converter would: equal to `.single` within 1e-5 of
-        /// full scale (-100 dB), exactly as long. Buffers about a quarter second of input (flat
+        /// full scale (-100 dB), exactly as long. Buffers a quarter second to a second of input (flat
         /// memory).
         case segments(Int)
     }
@@ -65,10 +65,15 @@ public struct Resampler: AudioStage {
     public let threading: Threading
     /// Whether each channel has its own converter on its own thread (``Threading-swift.enum/channels``).
     public var parallelChannels: Bool { threading == .channels }
-    /// Input seconds per parallel step with `.segments` (tests shorten it to cross many chunks).
-    /// A quarter second keeps a 24 kHz stereo file's peak memory about 2 MiB under what 1 s
-    /// takes, for a few per cent more work at `best` (measured with compare-tools.sh).
-    package var segmentChunkSeconds = 0.25
+    /// Input seconds per parallel step with `.segments` (tests shorten it to cross many
+    /// chunks); nil: ``defaultChunkSeconds(for:)``.
+    package var segmentChunkSeconds: Double?
+
+    /// A second for `best`, whose long filter makes each segment's roll dear (a quarter second
+    /// costs it 5 to 8 % more time, measured with compare-tools.sh); a quarter second for the
+    /// others, which keeps a 24 kHz stereo file's peak memory about 3 MiB lower (31 MiB with
+    /// `medium`, 34 MiB against 31 with one converter at `best`).
+    static func defaultChunkSeconds(for quality: ResamplerQuality) -> Double { quality == .best ? 1.0 : 0.25 }
     /// The most channels given to one multi-channel converter.
     static let maxInterleavedChannels = 32
     private var state: (any SampleRateConverter)?
@@ -129,7 +134,7 @@ public struct Resampler: AudioStage {
         case .segments(let count):
             state = nil
             let plan = SegmentPlan(quality: quality, inputRate: format.sampleRate, outputRate: targetRate, segments: count,
-                                   chunkSeconds: segmentChunkSeconds)
+                                   chunkSeconds: segmentChunkSeconds ?? Self.defaultChunkSeconds(for: quality))
             segmented = try SegmentParallelConverter(plan: plan, quality: quality, channels: channels, ratio: ratio,
                                                      maxInputFrames: maxFrames)
         case .channels where channels > 1:
