@@ -372,7 +372,7 @@ print(f"- input: {src_desc}: {dur:.2f} s, {sr} Hz, {ch} ch; output 48 kHz FLAC")
 print(f"- {runs} measured runs per tool (round robin) after {warmup} warm-up; medians; wall = monotonic clock around fork/exec/wait4 in a small C launcher; CPU = user+sys of the tool and its children; RSS = wait4 ru_maxrss (largest single process of the tool)")
 print(f"- machine: {os.cpu_count()} cores, load average {load0[0]:.2f} before / {load1[0]:.2f} after the runs"
       + (" (busy: wall times are inflated; CPU times less so)" if max(load0[0], load1[0]) > 1.5 else ""))
-print(f"- ltx-audio {ltx_ver} ({E['CT_LTX']}, built {mtime}); {ver([E['CT_FFN'], '--version'])}; "
+print(f"- {ltx_ver} ({E['CT_LTX']}, built {mtime}); {ver([E['CT_FFN'], '--version'])}; "
       f"{ver(['ffmpeg', '-version']).split(' Copyright')[0]}; {ver(['sox', '--version']).replace('sox:', '').strip()}; libsamplerate {src_ver}")
 for n in notes: print(f"- **note**: {n}")
 if abs(dur - 7.7) > 0.05:

@@ -158,7 +158,7 @@ echo "## ltx-audio peak memory vs input length ($(date -u '+%Y-%m-%d %H:%M UTC')
 echo
 echo "- inputs: $rate Hz stereo 16-bit WAV, synthetic speech-like noise with gaps; output 48 kHz FLAC; one run each"
 echo "- measured with GNU time (%e wall s, %M peak RSS); $(nproc) cores, load average $(cut -d' ' -f1 /proc/loadavg) at the end"
-echo "- ltx-audio $("$LTX_AUDIO_BIN" --version 2>/dev/null || echo '?') ($LTX_AUDIO_BIN, built $(date -u -r "$LTX_AUDIO_BIN" '+%Y-%m-%d %H:%M UTC')); options: ${ow[*]} ${opts[*]}"
+echo "- $("$LTX_AUDIO_BIN" --version 2>/dev/null | paste -sd ';' - || echo 'ltx-audio ?') ($LTX_AUDIO_BIN, built $(date -u -r "$LTX_AUDIO_BIN" '+%Y-%m-%d %H:%M UTC')); options: ${ow[*]} ${opts[*]}"
 for n in "${notes[@]+"${notes[@]}"}"; do echo "- **note**: $n"; done
 ((chain_missing)) && echo "- **note**: this binary has no mastering chain yet (decode, resample, encode only): the numbers do not measure it"
 echo
