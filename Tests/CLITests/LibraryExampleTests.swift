@@ -22,8 +22,8 @@ struct LibraryExampleTests {
         let dir = try TemporaryFolder("library-example-run")
         defer { dir.remove() }
         // Output to files, so neither pipe can fill up while nobody reads it.
-        FileManager.default.createFile(atPath: dir.file("out"), contents: nil)
-        FileManager.default.createFile(atPath: dir.file("err"), contents: nil)
+        _ = FileManager.default.createFile(atPath: dir.file("out"), contents: nil)
+        _ = FileManager.default.createFile(atPath: dir.file("err"), contents: nil)
         process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: dir.file("out")))
         process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: dir.file("err")))
         let status: Int32 = try await withCheckedThrowingContinuation { continuation in

@@ -23,8 +23,8 @@ struct RayExampleTests {
         env["RAY_USAGE_STATS_ENABLED"] = "0"
         env["RAY_DISABLE_IMPORT_WARNING"] = "1"
         process.environment = env
-        FileManager.default.createFile(atPath: dir.file("py.out"), contents: nil)
-        FileManager.default.createFile(atPath: dir.file("py.err"), contents: nil)
+        _ = FileManager.default.createFile(atPath: dir.file("py.out"), contents: nil)
+        _ = FileManager.default.createFile(atPath: dir.file("py.err"), contents: nil)
         process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: dir.file("py.out")))
         process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: dir.file("py.err")))
         process.standardInput = FileHandle.nullDevice

@@ -15,8 +15,8 @@ import TestSupport
         init(_ args: [String], logs: TemporaryFolder, polling: Bool) throws {
             out = logs.file("watch.out")
             err = logs.file("watch.err")
-            FileManager.default.createFile(atPath: out, contents: nil)
-            FileManager.default.createFile(atPath: err, contents: nil)
+            _ = FileManager.default.createFile(atPath: out, contents: nil)
+            _ = FileManager.default.createFile(atPath: err, contents: nil)
             process.executableURL = URL(fileURLWithPath: LTXAudioBinary.path)
             process.arguments = args
             process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: out))
@@ -89,7 +89,7 @@ import TestSupport
 
         // Written slowly in pieces: not picked up until closed.
         let bytes = try Self.wavBytes(Self.tone(seconds: 2), in: dir)
-        FileManager.default.createFile(atPath: inbox + "/slow.wav", contents: nil)
+        _ = FileManager.default.createFile(atPath: inbox + "/slow.wav", contents: nil)
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: inbox + "/slow.wav"))
         let third = bytes.count / 3
         for k in 0..<2 {
