@@ -337,12 +337,7 @@ private final class SegmentWorker: @unchecked Sendable {
     private let maxOutputFrames: Int
 
     init(quality: ResamplerQuality, channels: Int, maxInputFrames: Int, ratio: Double) throws {
-        var error: Int32 = 0
-        guard let c = src_new(quality.converter, Int32(channels), &error) else {
-            throw AudioIOError(.resampleFailed, path: "resampler",
-                "libsamplerate could not start", cause: String(cString: src_strerror(error)))
-        }
-        converter = c
+        converter = try quality.newConverter(channels: channels)
         self.channels = channels
         self.ratio = ratio
         maxOutputFrames = Int((Double(maxInputFrames) * ratio).rounded(.up)) + 64

@@ -18,6 +18,18 @@ public enum ResamplerQuality: String, Sendable, CaseIterable, Hashable {
         case .fast: return Int32(SRC_SINC_FASTEST)
         }
     }
+
+    /// A new libsamplerate converter of this quality for `channels` interleaved channels (the
+    /// caller `src_delete`s it).
+    /// - Throws: `.resampleFailed` with libsamplerate's reason.
+    func newConverter(channels: Int) throws -> OpaquePointer {
+        var error: Int32 = 0
+        guard let c = src_new(converter, Int32(channels), &error) else {
+            throw AudioIOError(.resampleFailed, path: "resampler",
+                "libsamplerate could not start", cause: String(cString: src_strerror(error)))
+        }
+        return c
+    }
 }
 
 /// A stage that converts the sample rate with libsamplerate, streaming (`src_process`).
@@ -204,12 +216,7 @@ final class InterleavedConverter: SampleRateConverter {
     private let maxOutputFrames: Int
 
     init(quality: ResamplerQuality, channels: Int, maxInputFrames: Int, maxOutputFrames: Int) throws {
-        var error: Int32 = 0
-        guard let c = src_new(quality.converter, Int32(channels), &error) else {
-            throw AudioIOError(.resampleFailed, path: "resampler",
-                "libsamplerate could not start", cause: String(cString: src_strerror(error)))
-        }
-        converter = c
+        converter = try quality.newConverter(channels: channels)
         self.channels = channels
         self.maxOutputFrames = maxOutputFrames
         inBuffer = [Float](repeating: 0, count: max(1, maxInputFrames * channels))
@@ -286,13 +293,12 @@ final class PerChannelConverters: SampleRateConverter {
     init(quality: ResamplerQuality, channels: Int, maxOutputFrames: Int) throws {
         var made: [OpaquePointer] = []
         for _ in 0..<channels {
-            var error: Int32 = 0
-            guard let c = src_new(quality.converter, 1, &error) else {
+            do {
+                made.append(try quality.newConverter(channels: 1))
+            } catch {
                 made.forEach { src_delete($0) }
-                throw AudioIOError(.resampleFailed, path: "resampler",
-                    "libsamplerate could not start", cause: String(cString: src_strerror(error)))
+                throw error
             }
-            made.append(c)
         }
         converters = made
         produced = [Int](repeating: 0, count: channels)
