@@ -19,7 +19,8 @@ struct Master: ParsableCommand {
               ltx-audio master downloads/ -o mastered/ --target-lufs -16 --true-peak -1.5 --dry-run
               ltx-audio master downloads/ -o mastered/ --format flac --bit-depth 24
               ltx-audio master a.mp3 b.ogg -o out/ --sample-rate 44100 --json
-              find lib -name '*.wav' | ltx-audio master --files-from - --base lib -o out/ --shard 3/8 --jsonl
+              find lib -name '*.wav' | ltx-audio master --files-from - --base lib -o out/
+              ltx-audio master lib/ -o out/ --shard 3/8 --jsonl
               ltx-audio master --watch downloads/ -o mastered/
             """)
 
