@@ -87,12 +87,11 @@ final class SegmentParallelConverter {
     let plan: SegmentPlan
     private let channels: Int
     private let ratio: Double
-    /// Planar input, channel `c` at `c * inputStride`; frame 0 is `plan.roll` frames before
-    /// the chunk being gathered. Starts with `roll` zeros: the silence before the stream that
-    /// the serial converter assumes.
-    private var input: [Float]
-    private let inputStride: Int
-    private var buffered: Int
+    /// The input held: frame 0 is `plan.roll` frames before the chunk being gathered. Starts
+    /// with `roll` zeros: the silence before the stream that the serial converter assumes.
+    private var input: AudioBlock
+    /// Frames held in `input`.
+    private var buffered: Int { input.frameCount }
     /// Planar output of the last converted chunk, frames `pendingStart ..< pendingEnd` not yet emitted.
     private var pending: [Float]
     private let pendingStride: Int
@@ -113,15 +112,14 @@ final class SegmentParallelConverter {
         self.ratio = ratio
         // Less than one chunk with both rolls stays after each call, plus one block arriving
         // (one more chunk of slack).
-        inputStride = 2 * plan.roll + 2 * plan.chunkFrames + maxInputFrames
-        input = [Float](repeating: 0, count: inputStride * channels)
-        buffered = plan.roll
-        let longestStretch = inputStride - plan.roll
+        let inputCapacity = 2 * plan.roll + 2 * plan.chunkFrames + maxInputFrames
+        input = AudioBlock(channelCount: channels, capacity: inputCapacity, frameCount: plan.roll)
+        let longestStretch = inputCapacity - plan.roll
         // The backlog: each call emits up to the output block's capacity, more than one input
         // block's worth, so what waits never exceeds the input held (converted in chunks) plus
         // one output block.
         let outputBlock = Int((Double(maxInputFrames) * ratio).rounded(.up)) + 1024
-        pendingStride = Int((Double(inputStride) * ratio).rounded(.up)) + outputBlock + 64
+        pendingStride = Int((Double(inputCapacity) * ratio).rounded(.up)) + outputBlock + 64
         pending = [Float](repeating: 0, count: pendingStride * channels)
         let longestSegment = SegmentPlan.roundUp((longestStretch + plan.segments - 1) / plan.segments, to: plan.alignment)
         var made: [SegmentWorker] = []
@@ -138,19 +136,11 @@ final class SegmentParallelConverter {
     /// - Returns: frames appended to `output`.
     func process(_ block: AudioBlock, into output: inout AudioBlock) throws -> Int {
         let frames = block.frameCount
-        guard buffered + frames <= inputStride else {
+        guard buffered + frames <= input.capacity else {
             throw AudioIOError(.resampleFailed, path: "resampler", "segment input overflow (internal error)")
         }
         if frames > 0 {
-            let at = buffered
-            input.withUnsafeMutableBufferPointer { dst in
-                block.withStorage { src, stride in
-                    for c in 0..<channels {
-                        (dst.baseAddress! + c * inputStride + at).update(from: src.baseAddress! + c * stride, count: frames)
-                    }
-                }
-            }
-            buffered += frames
+            input.append(block)
             inputFrames += frames
         }
         while buffered >= 2 * plan.roll + plan.chunkFrames {
@@ -219,7 +209,7 @@ final class SegmentParallelConverter {
             throw AudioIOError(.resampleFailed, path: "resampler", "segment output overflow (internal error)")
         }
         for i in 0..<count { results[i] = SegmentResult() }
-        input.withUnsafeBufferPointer { src in
+        input.withStorage { src, inputStride in
             pending.withUnsafeMutableBufferPointer { out in
                 results.withUnsafeMutableBufferPointer { res in
                     let job = SegmentJob(workers: workers, input: src.baseAddress!, inputStride: inputStride,
@@ -263,16 +253,7 @@ final class SegmentParallelConverter {
         pendingEnd = base + produced
         outputFrames += produced
         // Keep the next chunk's pre-roll and everything after it.
-        let keep = buffered - length
-        if keep > 0 && length > 0 {
-            input.withUnsafeMutableBufferPointer { buf in
-                for c in 0..<channels {
-                    let base = buf.baseAddress! + c * inputStride
-                    base.update(from: base + length, count: keep)
-                }
-            }
-        }
-        buffered = keep
+        input.removeFirst(min(length, buffered))
     }
 }
 
